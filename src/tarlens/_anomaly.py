@@ -1,0 +1,65 @@
+"""Anomalies: facts the reader and the model noticed, before any rule judges them."""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+__all__: list[str] = []  # private module; re-exported by tarlens
+
+
+class AnomalyKind(enum.StrEnum):
+    """Oddities the reader saw; the rule engine turns them into findings."""
+
+    PATH_TRAVERSAL = "path-traversal"
+    ABSOLUTE_PATH = "absolute-path"
+    LINK = "link"
+    SPECIAL_FILE = "special-file"
+    DIRECTORY_ENTRY = "directory-entry"
+    UNSUPPORTED_TYPE = "unsupported-type"
+    DUPLICATE = "duplicate"
+    SPECIAL_MODE = "special-mode"
+    WORLD_WRITABLE = "world-writable"
+    MULTIPLE_ROOTS = "multiple-roots"
+    UNUSUAL_ROOT = "unusual-root"
+    CASE_COLLISION = "case-collision"
+    UNICODE_COLLISION = "unicode-collision"
+    NON_UTF8_NAME = "non-utf8-name"
+    AFTER_EOF = "after-eof"
+    LONE_ZERO_BLOCK = "lone-zero-block"
+    BAD_CHECKSUM = "bad-checksum"
+    INVALID_HEADER = "invalid-header"
+    LINKPATH_ON_FILE = "linkpath-on-file"
+    TOO_DEEP = "too-deep"
+    ROOT_FILE = "root-file"
+    CONFLICT = "conflict"
+    NAME_TOO_LONG = "name-too-long"
+    UNWRITABLE = "unwritable"
+    GITIGNORE = "gitignore"
+    NUL_IN_NAME = "nul-in-name"
+    META_IGNORED = "meta-ignored"
+    NO_EOF_MARKER = "no-eof-marker"
+    TRAILING_DATA = "trailing-data"
+    COMPRESSION_RATIO = "compression-ratio"
+    ZSTD = "zstd"
+    UNCOMPRESSED = "uncompressed"
+    # package.json and the manifest built from it
+    JSON_DUPLICATE_KEY = "json-duplicate-key"
+    JSON_BOM = "json-bom"
+    JSON_NOT_UTF8 = "json-not-utf8"
+    INVALID_FIELD = "invalid-field"
+    BIN_MISSING = "bin-missing"
+    BIN_SANITIZED = "bin-sanitized"
+    BUNDLED_MISSING = "bundled-missing"
+    UNDECLARED_NODE_MODULES = "undeclared-node-modules"
+    NESTED_MANIFEST_UNREADABLE = "nested-manifest-unreadable"
+    SHRINKWRAP = "shrinkwrap"
+
+
+@attrs.frozen
+class Anomaly:
+    kind: AnomalyKind
+    detail: str
+    path: str | None = None
+    entry: int | None = None

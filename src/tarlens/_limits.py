@@ -1,0 +1,54 @@
+"""Resource limits for reading a tarball.
+
+The defaults are generous: the largest real packages pass (next@15.0.0 is 123 MB of tar and
+6,721 files; typescript ships single 9 MB files). They exist so that a bomb (gigabytes of
+zeros, 200,000-deep JSON, hundreds of thousands of entries) is refused in seconds and in
+bounded memory instead of exhausting the machine.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from tarlens._errors import ConfigError
+
+__all__ = ["Limits"]
+
+KiB = 1024
+MiB = 1024 * KiB
+GiB = 1024 * MiB
+
+
+def _positive(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(attribute.name, f"must be a positive integer, not {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class Limits:
+    """How much of a tarball tarlens is willing to read.
+
+    Every limit is a hard refusal: hitting one raises :class:`tarlens.LimitExceeded`
+    (the CLI exits 2). Override any of them by keyword, e.g.
+    ``tarlens.load(path, limits=Limits(max_tar_bytes=4 * GiB))``.
+    """
+
+    #: Bytes of compressed input (the ``.tgz`` itself).
+    max_input_bytes: int = attrs.field(default=1 * GiB, validator=_positive)
+    #: Bytes of uncompressed tar stream, including anything after the end-of-archive marker.
+    max_tar_bytes: int = attrs.field(default=1 * GiB, validator=_positive)
+    #: Declared size of any one entry that npm would install.
+    max_file_bytes: int = attrs.field(default=1 * GiB, validator=_positive)
+    #: Tar headers of any kind (files, links, PAX records, ...), hidden ones included.
+    max_entries: int = attrs.field(default=100_000, validator=_positive)
+    #: Size of a ``package.json`` (the package's own and bundled ones) or ``npm-shrinkwrap.json``.
+    max_package_json_bytes: int = attrs.field(default=8 * MiB, validator=_positive)
+    #: Nesting depth of arrays and objects in those JSON files.
+    max_json_depth: int = attrs.field(default=256, validator=_positive)
+    #: How many bundled ``node_modules/**/package.json`` files are parsed.
+    max_bundled_manifests: int = attrs.field(default=10_000, validator=_positive)
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The names of every limit, for command-line flags and configuration files."""
+        return tuple(a.name for a in attrs.fields(cls))
