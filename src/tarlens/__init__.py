@@ -1,0 +1,140 @@
+"""tarlens: see exactly what is in an npm release tarball before you approve it.
+
+``npm stage publish`` uploads a release that nobody can install until a maintainer runs
+``npm stage approve``. tarlens reads the staged ``.tgz`` the way npm would install it and
+tells the maintainer what is really in it: every file, the install-time scripts, every
+dependency and where it comes from, and every trick in the archive itself.
+
+>>> import tarlens
+>>> manifest = tarlens.load("fixtures/examples/staged.tgz")  # doctest: +SKIP
+>>> [s.command for s in manifest.install_scripts]  # doctest: +SKIP
+['node scripts/setup.js']
+>>> report = tarlens.check(manifest)  # doctest: +SKIP
+>>> [f.rule_id for f in report.findings if f.severity >= tarlens.Severity.HIGH]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Anomaly",
+    "AnomalyKind",
+    "ArchiveError",
+    "Bin",
+    "BundledPackage",
+    "Confidence",
+    "ConfigError",
+    "Dependency",
+    "EntryStatus",
+    "File",
+    "Finding",
+    "InputError",
+    "LimitExceeded",
+    "Limits",
+    "Manifest",
+    "PackageJsonError",
+    "RawEntry",
+    "Report",
+    "Rule",
+    "Script",
+    "ScriptWhen",
+    "Severity",
+    "Shrinkwrap",
+    "ShrinkwrapEntry",
+    "SourceType",
+    "Spec",
+    "SpecType",
+    "TarlensError",
+    "__version__",
+    "check",
+    "classify_spec",
+    "load",
+    "rules",
+]
+
+# Public names are imported lazily so that `tarlens --version` starts fast.
+_LAZY = {
+    "Anomaly": "tarlens._anomaly",
+    "AnomalyKind": "tarlens._anomaly",
+    "ArchiveError": "tarlens._errors",
+    "ConfigError": "tarlens._errors",
+    "InputError": "tarlens._errors",
+    "LimitExceeded": "tarlens._errors",
+    "PackageJsonError": "tarlens._errors",
+    "TarlensError": "tarlens._errors",
+    "Limits": "tarlens._limits",
+    "Bin": "tarlens._manifest",
+    "BundledPackage": "tarlens._manifest",
+    "Dependency": "tarlens._manifest",
+    "File": "tarlens._manifest",
+    "Manifest": "tarlens._manifest",
+    "Script": "tarlens._manifest",
+    "ScriptWhen": "tarlens._manifest",
+    "Shrinkwrap": "tarlens._manifest",
+    "ShrinkwrapEntry": "tarlens._manifest",
+    "EntryStatus": "tarlens._tar",
+    "RawEntry": "tarlens._tar",
+    "SourceType": "tarlens._npa",
+    "Spec": "tarlens._npa",
+    "SpecType": "tarlens._npa",
+    "load": "tarlens._reader",
+    "Confidence": "tarlens._engine",
+    "Finding": "tarlens._engine",
+    "Report": "tarlens._engine",
+    "Rule": "tarlens._engine",
+    "Severity": "tarlens._engine",
+    "check": "tarlens._engine",
+}
+_RENAMED = {"classify_spec": ("tarlens._npa", "classify")}
+
+if TYPE_CHECKING:
+    from tarlens import rules
+    from tarlens._anomaly import Anomaly, AnomalyKind
+    from tarlens._engine import Confidence, Finding, Report, Rule, Severity, check
+    from tarlens._errors import (
+        ArchiveError,
+        ConfigError,
+        InputError,
+        LimitExceeded,
+        PackageJsonError,
+        TarlensError,
+    )
+    from tarlens._limits import Limits
+    from tarlens._manifest import (
+        Bin,
+        BundledPackage,
+        Dependency,
+        File,
+        Manifest,
+        Script,
+        ScriptWhen,
+        Shrinkwrap,
+        ShrinkwrapEntry,
+    )
+    from tarlens._npa import SourceType, Spec, SpecType
+    from tarlens._npa import classify as classify_spec
+    from tarlens._reader import load
+    from tarlens._tar import EntryStatus, RawEntry
+
+
+def __getattr__(name: str) -> Any:
+    import importlib  # noqa: PLC0415
+
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif name in _RENAMED:
+        module, attr = _RENAMED[name]
+        value = getattr(importlib.import_module(module), attr)
+    elif name == "rules":
+        value = importlib.import_module("tarlens.rules")
+    else:
+        raise AttributeError(f"module 'tarlens' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

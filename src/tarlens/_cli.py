@@ -1,0 +1,167 @@
+"""The ``tarlens`` command. Exit status: 0 no finding at or above ``--fail-on``, 1 there are,
+2 the input could not be read (one line on stderr starting ``tarlens:``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from tarlens import __version__
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+_SEVERITIES = ["info", "low", "medium", "high", "critical", "none"]
+_LIMIT_FLAGS = {
+    "max_input_bytes": "compressed bytes read",
+    "max_tar_bytes": "uncompressed tar bytes",
+    "max_file_bytes": "bytes of any one installed file",
+    "max_entries": "tar headers",
+    "max_package_json_bytes": "bytes of a package.json or npm-shrinkwrap.json",
+    "max_json_depth": "nesting depth of those JSON files",
+    "max_bundled_manifests": "bundled package.json files parsed",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_ERROR, f"tarlens: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="tarlens",
+        description="See what is in an npm release tarball, as npm "
+        "would install it, before you approve a staged publish.",
+    )
+    p.add_argument("--version", action="version", version=f"tarlens {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    ins = sub.add_parser("inspect", help="describe one tarball and report its findings")
+    ins.add_argument("tarball", help="path to the .tgz (use - for standard input)")
+    ins.add_argument("--format", choices=["text", "json"], default="text")
+    ins.add_argument(
+        "--fail-on",
+        choices=_SEVERITIES,
+        default="high",
+        help="exit 1 when a finding is at least this severe (default: high)",
+    )
+    ins.add_argument(
+        "--select",
+        action="append",
+        default=None,
+        metavar="RULE",
+        help="run only these rules (id, id prefix or name; repeatable)",
+    )
+    ins.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="skip these rules (id, id prefix or name; repeatable)",
+    )
+    ins.add_argument("-v", "--verbose", action="store_true", help="explain errors in detail")
+    limits = ins.add_argument_group("limits (the input is refused beyond them)")
+    for name, what in _LIMIT_FLAGS.items():
+        limits.add_argument(
+            "--" + name.replace("_", "-"),
+            type=int,
+            default=None,
+            metavar="N",
+            help=f"maximum {what}",
+        )
+
+    rules = sub.add_parser("rules", help="list every rule")
+    rules.add_argument("--format", choices=["text", "json"], default="text")
+
+    explain = sub.add_parser("explain", help="print a rule's documentation")
+    explain.add_argument("rule", help="rule id or name")
+    return p
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from tarlens._engine import Severity, check  # noqa: PLC0415 - keep start-up fast
+    from tarlens._limits import Limits  # noqa: PLC0415
+    from tarlens._reader import load  # noqa: PLC0415
+    from tarlens._render import inspect_text, manifest_to_dict, to_json  # noqa: PLC0415
+
+    overrides = {n: getattr(args, n) for n in _LIMIT_FLAGS if getattr(args, n) is not None}
+    limits = Limits(**overrides)
+    source = sys.stdin.buffer if args.tarball == "-" else args.tarball
+    manifest = load(source, limits=limits)
+    report = check(manifest, select=args.select, ignore=args.ignore)
+    if args.format == "json":
+        _write(to_json(manifest_to_dict(manifest, report)))
+    else:
+        _write(inspect_text(manifest, report))
+    if report.errors:
+        for e in report.errors:
+            print(f"tarlens: warning: rule {e.rule_id} crashed: {e.message}", file=sys.stderr)
+    if args.fail_on == "none":
+        return EXIT_OK
+    threshold = Severity.parse(args.fail_on)
+    failed = bool(report.at_least(threshold)) or bool(report.errors)
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from tarlens._engine import all_rules  # noqa: PLC0415
+    from tarlens._render import rules_json, rules_text  # noqa: PLC0415
+
+    _write(rules_json(all_rules()) if args.format == "json" else rules_text(all_rules()))
+    return EXIT_OK
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from tarlens._engine import get_rule  # noqa: PLC0415
+    from tarlens._render import explain_text  # noqa: PLC0415
+
+    _write(explain_text(get_rule(args.rule)))
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``tarlens`` command."""
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
+    args = _parser().parse_args(argv)
+    from tarlens._errors import TarlensError  # noqa: PLC0415
+
+    try:
+        if args.command == "inspect":
+            return _inspect(args)
+        if args.command == "rules":
+            return _rules(args)
+        return _explain(args)
+    except TarlensError as exc:
+        print(f"tarlens: error: {exc}", file=sys.stderr)
+        if getattr(args, "verbose", False):
+            print(exc.diagnostics(), file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("tarlens: error: interrupted", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - never a traceback on hostile input
+        print(
+            f"tarlens: error: internal error ({type(exc).__name__}: {exc}); this is a bug "
+            "in tarlens, please report it with the input",
+            file=sys.stderr,
+        )
+        if getattr(args, "verbose", False):
+            import traceback  # noqa: PLC0415
+
+            traceback.print_exc()
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

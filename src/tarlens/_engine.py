@@ -1,0 +1,255 @@
+"""Layer 5: the rule registry and the engine that runs it.
+
+A rule is a pure function over a :class:`Release` that yields :class:`Evidence`; its
+metadata (stable id, kebab-case name, severity, confidence, CWE) is frozen in a
+:class:`Rule` and its docstring is its documentation page. The engine builds the
+:class:`Finding` objects, so every finding of a rule carries the same metadata, and a rule
+that crashes is reported in :attr:`Report.errors`, never read as "no findings".
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import re
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from typing import Self
+
+import attrs
+
+from tarlens._errors import ConfigError
+from tarlens._manifest import Manifest
+
+__all__: list[str] = []  # private module; see tarlens.rules
+
+
+class _Ranked(enum.IntEnum):
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, value: str) -> Self:
+        try:
+            return cls[value.strip().upper()]
+        except KeyError:
+            choices = ", ".join(str(m) for m in cls)
+            raise ConfigError(cls.__name__.lower(), f"{value!r} is not one of {choices}") from None
+
+
+class Severity(_Ranked):
+    """How bad a finding is if it is what it looks like. Ordered: ``INFO < … < CRITICAL``."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+
+class Confidence(_Ranked):
+    """How sure the rule is that the finding is what it looks like."""
+
+    LOW = 0
+    MEDIUM = 1
+    HIGH = 2
+
+
+@attrs.frozen
+class Release:
+    """What a rule looks at: the release under review and, when given, the one before it."""
+
+    manifest: Manifest
+    previous: Manifest | None = None
+
+
+@attrs.frozen
+class Evidence:
+    """What a rule yields: the engine turns it into a :class:`Finding`.
+
+    ``severity`` overrides the rule's default for this one piece of evidence (say, a
+    duplicate entry is worse when it is ``package.json``).
+    """
+
+    message: str
+    path: str | None = None
+    line: int | None = None
+    severity: Severity | None = None
+
+
+CheckFn = Callable[[Release], Iterable[Evidence]]
+
+_ID = re.compile(r"[A-Z]{3}[0-9]{3}\Z")
+_NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*\Z")
+SECTIONS = ("What it does", "Why is this risky", "Example")
+
+
+@attrs.frozen
+class Rule:
+    id: str
+    name: str
+    severity: Severity
+    confidence: Confidence
+    cwe: int | None
+    since: str
+    needs_previous: bool
+    doc: str = attrs.field(repr=False)
+    func: CheckFn = attrs.field(repr=False, eq=False)
+
+    @property
+    def summary(self) -> str:
+        return self.doc.strip().splitlines()[0].strip()
+
+    def section(self, title: str) -> str:
+        """One section of the documentation page (``"What it does"``, ...)."""
+        m = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", self.doc, re.S | re.M)
+        return m.group(1).strip() if m else ""
+
+
+@attrs.frozen
+class Finding:
+    rule_id: str
+    rule: str
+    severity: Severity
+    confidence: Confidence
+    message: str
+    path: str | None = None
+    line: int | None = None
+    cwe: int | None = None
+
+
+@attrs.frozen
+class RuleError:
+    rule_id: str
+    message: str
+    traceback: str = attrs.field(repr=False, default="")
+
+
+@attrs.frozen
+class Report:
+    """The result of :func:`check`."""
+
+    findings: tuple[Finding, ...]
+    errors: tuple[RuleError, ...] = ()
+    skipped: tuple[str, ...] = ()
+
+    @property
+    def max_severity(self) -> Severity | None:
+        return max((f.severity for f in self.findings), default=None)
+
+    def at_least(self, severity: Severity) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity >= severity)
+
+
+_REGISTRY: dict[str, Rule] = {}
+
+
+def rule(
+    *,
+    id: str,
+    name: str,
+    severity: Severity,
+    confidence: Confidence,
+    cwe: int | None = None,
+    since: str = "0.1.0",
+    needs_previous: bool = False,
+) -> Callable[[CheckFn], CheckFn]:
+    """Register a rule. Ids are stable and never reused; names read as the thing found."""
+
+    def register(func: CheckFn) -> CheckFn:
+        doc = inspect.getdoc(func) or ""
+        problems = []
+        if not _ID.match(id):
+            problems.append(f"id {id!r} is not three capitals and three digits")
+        if not _NAME.match(name):
+            problems.append(f"name {name!r} is not kebab-case")
+        missing = [s for s in SECTIONS if f"## {s}\n" not in doc]
+        if not doc.strip() or missing:
+            problems.append("docstring lacks a summary line or sections " + ", ".join(missing))
+        existing = _REGISTRY.get(id)
+        if existing is not None and existing.func is not func:
+            problems.append(f"id {id} is already used by {existing.name}")
+        if any(r.name == name and r.id != id for r in _REGISTRY.values()):
+            problems.append(f"name {name} is already used")
+        if problems:
+            raise ValueError(f"invalid rule {id} {name}: " + "; ".join(problems))
+        _REGISTRY[id] = Rule(
+            id=id,
+            name=name,
+            severity=severity,
+            confidence=confidence,
+            cwe=cwe,
+            since=since,
+            needs_previous=needs_previous,
+            doc=doc,
+            func=func,
+        )
+        return func
+
+    return register
+
+
+def all_rules() -> tuple[Rule, ...]:
+    """Every registered rule, built-in ones first, in id order."""
+    import tarlens._checks  # noqa: F401, PLC0415 - registers the built-in catalog
+
+    return tuple(sorted(_REGISTRY.values(), key=lambda r: r.id))
+
+
+def get_rule(key: str) -> Rule:
+    for r in all_rules():
+        if key in (r.id, r.name):
+            return r
+    raise ConfigError("rule", f"no rule has the id or name {key!r}")
+
+
+def _selected(r: Rule, select: Sequence[str] | None, ignore: Sequence[str]) -> bool:
+    def match(keys: Sequence[str]) -> bool:
+        return any(r.id.startswith(k) or r.name == k for k in keys)
+
+    if select is not None and not match(select):
+        return False
+    return not match(ignore)
+
+
+def check(
+    manifest: Manifest,
+    *,
+    previous: Manifest | None = None,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] = (),
+) -> Report:
+    """Run every selected rule over a release; return the findings, most severe first.
+
+    ``select``/``ignore`` take rule ids, id prefixes (``"ARC"``) or rule names.
+    """
+    release = Release(manifest, previous)
+    findings: list[Finding] = []
+    errors: list[RuleError] = []
+    skipped: list[str] = []
+    for r in all_rules():
+        if not _selected(r, select, ignore):
+            continue
+        if r.needs_previous and previous is None:
+            skipped.append(r.id)
+            continue
+        try:
+            evidence = list(r.func(release))
+        except Exception as exc:  # noqa: BLE001 - a crashing rule is reported, not fatal
+            errors.append(RuleError(r.id, f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+            continue
+        for ev in evidence:
+            findings.append(
+                Finding(
+                    rule_id=r.id,
+                    rule=r.name,
+                    severity=ev.severity or r.severity,
+                    confidence=r.confidence,
+                    message=ev.message,
+                    path=ev.path,
+                    line=ev.line,
+                    cwe=r.cwe,
+                )
+            )
+    findings.sort(key=lambda f: (-f.severity, f.rule_id, f.path or "", f.message))
+    return Report(tuple(findings), tuple(errors), tuple(skipped))

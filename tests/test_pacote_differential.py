@@ -1,0 +1,153 @@
+"""Differential test: tarlens's installed view equals what the real pacote writes.
+
+For every crafted case in ``fixtures/hostile.py`` and for real packages fetched with
+``npm pack``, the bytes are handed both to tarlens and to the pacote bundled with this
+machine's npm (``tests/oracle``). Where pacote installs, tarlens must list exactly the same
+files (path, size, sha256, mode). Where pacote fails, tarlens must either refuse the input
+(a ``TarlensError``) or say that npm would refuse it (``Manifest.npm_refuses``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import tarlens
+from fixtures import hostile
+from tests.oracle.pacote import OracleFile, OracleResult, node_available, pacote_install
+
+needs_node = [
+    pytest.mark.npm,
+    pytest.mark.skipif(not node_available(), reason="node/npm (pacote) not available"),
+]
+
+LIGHT = [c for c in hostile.CASES if not c.heavy]
+
+
+def ours(m: tarlens.Manifest) -> dict[str, tuple[int, str, int]]:
+    return {f.path: (f.size, f.sha256, f.mode) for f in m.files}
+
+
+def theirs(result: OracleResult) -> dict[str, tuple[int, str, int]]:
+    return {p: (f.size, f.sha256, f.mode) for p, f in result.files.items()}
+
+
+def compare(data: bytes, result: OracleResult, what: str) -> tarlens.Manifest | None:
+    try:
+        m = tarlens.load(data)
+    except (tarlens.PackageJsonError, tarlens.LimitExceeded):
+        # pacote only extracts; reading package.json (and refusing bombs) is tarlens's own
+        # decision, taken on purpose (the issue: no or invalid package.json is exit 2)
+        return None
+    except tarlens.TarlensError as exc:
+        refusal: tarlens.TarlensError | None = exc
+    else:
+        refusal = None
+    if refusal is not None:
+        assert not result.ok, f"{what}: pacote installs it but tarlens refused: {refusal}"
+        return None
+    if result.ok:
+        assert not m.npm_refuses, f"{what}: pacote installs it, tarlens says {m.npm_refuses}"
+        assert ours(m) == theirs(result), what
+    else:
+        assert m.npm_refuses, f"{what}: pacote failed ({result.error}) but tarlens did not say so"
+    return m
+
+
+@pytest.mark.parametrize("case", LIGHT, ids=[c.name for c in LIGHT])
+@needs_node[0]
+@needs_node[1]
+def test_crafted_case_matches_pacote(case: hostile.Case) -> None:
+    data = case.build()
+    result = pacote_install(data, filename=case.filename)
+    assert not result.escaped, "pacote wrote outside its destination?"
+    compare(data, result, case.name)
+
+
+# -- real packages ---------------------------------------------------------------------
+
+REAL = [
+    "lodash@4.17.21",
+    "esbuild@0.24.0",
+    "@esbuild/linux-x64@0.24.0",
+    "npm@10.9.0",
+    "@types/node@22.9.0",
+    "typescript@5.6.3",
+    "fsevents@2.3.3",
+    "sharp@0.33.5",
+    "node-gyp-build@4.8.4",
+    "core-js@3.39.0",
+]
+CACHE = Path(os.environ.get("TARLENS_CORPUS", Path.home() / ".cache" / "tarlens-corpus"))
+
+
+def npm_pack(spec: str) -> Path:
+    """`npm pack SPEC` into the corpus cache (the registry's tarball, byte for byte)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    index = CACHE / "index.json"
+    known = json.loads(index.read_text()) if index.exists() else {}
+    if spec in known and (CACHE / known[spec]["filename"]).exists():
+        return CACHE / known[spec]["filename"]
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not available")
+    try:
+        out = subprocess.run(
+            ["npm", "pack", spec, "--json", "--pack-destination", str(CACHE)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        ).stdout
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        pytest.skip(f"npm pack {spec} failed (registry unreachable?): {exc}")
+    info = json.loads(out)[0]
+    view = subprocess.run(
+        ["npm", "view", spec, "dist.integrity"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    ).stdout.strip()
+    known[spec] = {"filename": info["filename"], "integrity": view}
+    index.write_text(json.dumps(known, indent=1))
+    return CACHE / info["filename"]
+
+
+def registry_integrity(spec: str) -> str:
+    return str(json.loads((CACHE / "index.json").read_text())[spec]["integrity"])
+
+
+@pytest.mark.registry
+@needs_node[0]
+@needs_node[1]
+@pytest.mark.parametrize("spec", REAL)
+def test_real_package_matches_pacote_and_the_registry(spec: str) -> None:
+    path = npm_pack(spec)
+    data = path.read_bytes()
+    result = pacote_install(data, timeout=300)
+    assert result.ok, result.error
+    m = compare(data, result, spec)
+    assert m is not None
+    assert m.integrity == registry_integrity(spec)
+    assert m.packing.like_npm_pack or m.packing.differences  # always explained
+
+
+@pytest.mark.parametrize("name", sorted(hostile.EXPECTED), ids=sorted(hostile.EXPECTED))
+def test_crafted_case_matches_the_recorded_pacote_result(name: str) -> None:
+    """The same comparison against pacote's results recorded in fixtures/hostile.py.
+
+    This runs without node, so the npm differential holds on any machine; the live test
+    above re-checks the recording against the real pacote wherever node is present.
+    """
+    expected = hostile.EXPECTED[name]
+    recorded = OracleResult(
+        ok=expected.ok,
+        error=expected.error,
+        files={p: OracleFile(f.size, f.sha256, f.mode) for p, f in expected.files.items()},
+    )
+    compare(hostile.BY_NAME[name].build(), recorded, name)
