@@ -282,12 +282,36 @@ SUFFIXES = ["", "", "", ".tgz", ".git", "#semver:^1", "#path:sub", "#v1", " || 2
 NAMES = ["foo", "foo", "foo", "foo", "foo", "@s/p", "", "Foo", "@s/.p", "a b"]
 BODY = st.one_of(st.text(alphabet=ALPHABET, max_size=24), st.text(alphabet=SEMVERISH, max_size=24))
 
-SPECS = st.builds(
-    lambda pre, body, frag, suf: pre + body + frag + suf,
-    st.sampled_from(PREFIXES),
-    BODY,
-    st.one_of(st.just(""), st.just(""), BODY.map(lambda b: "#" + b)),
-    st.sampled_from(SUFFIXES),
+_PART = st.sampled_from(["0", "1", "2", "01", "10", "x", "X", "*", "99999999999999999999"])
+_VERSIONISH = st.builds(
+    lambda v, parts, pre, build: v + ".".join(parts) + pre + build,
+    st.sampled_from(["", "", "v", "=", "v=", " "]),
+    st.lists(_PART, min_size=1, max_size=4),
+    st.sampled_from(["", "", "-0", "-rc.1", "-01", "beta", "-a-b"]),
+    st.sampled_from(["", "", "+b.1", "+"]),
+)
+_COMPARATOR = st.builds(
+    lambda op, sp, v: op + sp + v,
+    st.sampled_from(["", "", "^", "~", "~>", ">", ">=", "<", "<=", "=", "<>"]),
+    st.sampled_from(["", "", " "]),
+    _VERSIONISH,
+)
+RANGES = st.lists(
+    st.tuples(_COMPARATOR, st.sampled_from([" ", " ", " || ", " - ", "||", "  ", "\t"])),
+    min_size=1,
+    max_size=4,
+).map(lambda items: "".join(c + sep for c, sep in items[:-1]) + items[-1][0])
+
+SPECS = st.one_of(
+    st.builds(
+        lambda pre, body, frag, suf: pre + body + frag + suf,
+        st.sampled_from(PREFIXES),
+        BODY,
+        st.one_of(st.just(""), st.just(""), BODY.map(lambda b: "#" + b)),
+        st.sampled_from(SUFFIXES),
+    ),
+    RANGES,
+    st.builds(lambda pre, r: pre + r, st.sampled_from(["npm:foo@", "o/r#semver:"]), RANGES),
 )
 
 

@@ -63,3 +63,5 @@ class Anomaly:
     detail: str
     path: str | None = None
     entry: int | None = None
+    #: a machine-readable subject where the kind has one (a JSON pointer for duplicate keys)
+    subject: str | None = None

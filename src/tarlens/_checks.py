@@ -138,11 +138,7 @@ def duplicate_entry(release: Release) -> Iterator[Evidence]:
     """
     for a in release.manifest.anomalies:
         if a.kind is AnomalyKind.DUPLICATE:
-            sev = (
-                Severity.HIGH
-                if a.path and a.path.endswith("/package.json") and a.path.count("/") == 1
-                else None
-            )
+            sev = Severity.HIGH if a.path == "package.json" else None
             yield Evidence(a.detail, path=a.path, severity=sev)
 
 
@@ -650,10 +646,11 @@ def missing_end_of_archive(release: Release) -> Iterator[Evidence]:
 
 # -- package metadata --------------------------------------------------------------------
 
+#: top-level keys that decide what runs or what gets installed
 _SENSITIVE_KEYS = re.compile(
-    r"\A(?:/(?:scripts|dependencies|optionalDependencies|peerDependencies|bin|main|exports|"
-    r"bundleDependencies|bundledDependencies|overrides|gypfile|directories|name|version)"
-    r"|/scripts/.*)\Z"
+    r"/(?:scripts|dependencies|optionalDependencies|peerDependencies|bin|main|exports|module|"
+    r"browser|bundleDependencies|bundledDependencies|overrides|gypfile|directories|files|name|"
+    r"version|os|cpu|engines|publishConfig)(?:/|\Z)"
 )
 
 
@@ -680,14 +677,8 @@ def duplicate_json_key(release: Release) -> Iterator[Evidence]:
     """
     for a in release.manifest.anomalies:
         if a.kind is AnomalyKind.JSON_DUPLICATE_KEY:
-            m = re.search(r"key '([^']*)'", a.detail)
-            pointer = m.group(1) if m else ""
-            sev = (
-                Severity.HIGH
-                if a.path == "package.json" and _SENSITIVE_KEYS.match(pointer)
-                else None
-            )
-            yield Evidence(a.detail, path=a.path, severity=sev)
+            sensitive = a.path == "package.json" and bool(_SENSITIVE_KEYS.match(a.subject or ""))
+            yield Evidence(a.detail, path=a.path, severity=Severity.HIGH if sensitive else None)
 
 
 @rule(id="PKG002", name="json-byte-order-mark", severity=Severity.INFO, confidence=Confidence.HIGH)

@@ -302,6 +302,7 @@ def _json_anomalies(doc: _jsonjs.JsonDoc, path: str) -> list[Anomaly]:
                 f"key {where!r} appears {d.count} times; npm uses the last one, many readers the "
                 "first",
                 path,
+                subject=where,
             )
         )
     if doc.bom:

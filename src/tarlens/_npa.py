@@ -1,48 +1,59 @@
 """How npm classifies a dependency spec: a faithful port of ``npa.resolve(name, spec, where)``.
 
 npm decides *where a dependency comes from* (the registry, a git host, an arbitrary URL, a local
-file or directory) with npm-package-arg.  A spec that merely looks like a version can fetch from
-git, and a spec that looks like a path can be a registry tag; this module answers exactly the
+file or directory) with npm-package-arg.  The answer is often not what the spec looks like:
+``o/r`` and ``o/r#semver:^2`` fetch from GitHub, ``https://github.com/o/r`` is git (not a
+tarball URL), ``c:foo`` is a local directory, ``git@example.com:o/r.git`` (no ``git+ssh://``)
+is a local directory too, while ``foo *`` is a registry range.  This module answers exactly the
 question npm answers, without running node.  Pure Python: no network, disk or subprocess.
 
-What it mirrors (read from npm 11.6 / Node 20 as installed on the development machine):
+What it mirrors (read from npm 11.19.1 on Node 20.20, as installed on the development machine):
 
-* npm-package-arg 13.0.2 ``lib/npa.js``: ``npa()`` (for alias sub-specs), ``resolve()``,
+* npm-package-arg 13.0.2 ``lib/npa.js``: ``npa()`` (used for alias sub-specs), ``resolve()``,
   ``fromFile``/``fromHostedGit``/``fromURL``/``fromAlias``/``fromRegistry``, ``setGitAttrs``,
   with POSIX semantics (``process.platform !== 'win32'``);
-* hosted-git-info 9.0.3 ``fromUrl(spec, {noGitPlus: true, noCommittish: true})`` with its
-  ``parse-url.js`` scp-style corrections, the github shorthand test, the five hosts'
-  ``extract`` functions and the ``toString()`` templates that give npa's ``fetchSpec``;
-* semver 7.7.x ``valid(v, loose)`` and ``validRange(r, loose)``: the *safe* regexes of
-  ``internal/re.js`` (the bounded ``{0,256}``/``{0,250}``/``{0,1}`` rewrites, which change what
-  matches), ``Range``/``Comparator``/``SemVer`` parsing, with JavaScript number formatting
-  (``+M + 1`` of a 22-digit major prints as ``1e+21``);
-* validate-npm-package-name 5.0 ``validForOldPackages`` (and its error messages);
-* WHATWG ``new URL()`` as implemented by Node 20 (Ada): a complete port of the basic URL parser
-  (special and non-special schemes, opaque paths, file URLs with a base, IPv4/IPv6 hosts,
-  percent-encode sets as Node 20 applies them -- ``^`` and ``|`` stay literal in paths);
-* JavaScript ``trim``/``\\s`` whitespace, ``encodeURIComponent``/``decodeURIComponent``
-  (including ``URIError`` on lone surrogates / malformed escapes) and ASCII-only ``/i``.
+* hosted-git-info 9.0.3 ``fromUrl(spec, {noGitPlus: true, noCommittish: true})``: the github
+  shorthand test, ``parse-url.js``'s protocol/scp-style corrections, the five hosts'
+  ``extract`` functions, and the ``toString()`` templates that give npa's ``fetchSpec``
+  (including the plain-object lookup quirk: a host named ``constructor``/``__proto__``/... makes
+  hosted-git-info throw a ``TypeError`` that escapes npa);
+* semver 7.8.5 ``valid(v, loose)`` and ``validRange(r, loose)``: the *safe* regexes of
+  ``internal/re.js`` (its bounded ``{0,256}``/``{0,250}``/``{0,1}`` rewrites change what
+  matches), ``SemVer``/``Comparator``/``Range`` parsing, and JavaScript number formatting
+  (``+M + 1`` of a 22-digit major prints as ``1e+21``, which loose mode then drops);
+* validate-npm-package-name 7.0.2 ``validForOldPackages`` (and its error messages);
+* WHATWG ``new URL()`` as Node 20 (Ada) implements it: the whole basic URL parser (special and
+  non-special schemes, opaque paths, ``file:`` with a base, IPv4/IPv6 hosts, percent-encode sets
+  as Node 20 applies them -- ``^``/``|`` stay literal in paths -- and Ada's ``foo:/..`` quirk);
+* JavaScript ``trim``/``\\s`` whitespace, ``.`` (no line terminators), ``$`` (end of input
+  only), ASCII-only ``/i`` folding, ``encodeURIComponent``/``decodeURIComponent`` (``URIError``
+  on lone surrogates and malformed escapes).
+
+Every regex is linear or bounded on hostile input: semver's ``[v=\\s]*`` runs are possessive
+(equivalent: the next token never starts with ``v``, ``=`` or whitespace) and the one global
+regex that would rescan them from every position (``COMPARATORTRIM``) is driven by a skipping
+loop; input size is bounded by :data:`MAX_SPEC_LENGTH`; punycode labels by 1000 characters.
 
 ``Spec.fetch_spec`` is npa's ``fetchSpec`` except for ``file``/``directory``: npa resolves the
-path against ``where`` (and ``~`` against the home directory); here it is the path *as written*
-(the spec minus a leading, case-sensitive ``file:``, exactly the string npa turns into a
-``file:`` URL).  :func:`_file_fetch_spec` reproduces npa's resolved value for a given
-``where``/home and is what the differential test checks.
+path against ``where`` (and ``~/`` against the home directory); here it is the path *as written*
+(the spec minus a leading, case-sensitive ``file:`` -- exactly the string npa turns into a
+``file:`` URL; ``FILE:x`` is the relative path ``FILE:x`` for npa too).  :func:`_file_fetch_spec`
+reproduces npa's resolved value for a given ``where`` and home directory; the differential test
+checks it.
 
-Known deviations (all outside what tarlens inputs normally contain):
+Known deviations from npa (none is reachable by realistic package.json contents):
 
-* Inputs longer than :data:`MAX_SPEC_LENGTH` characters (name + spec) are ``INVALID`` with a
-  tarlens error; npa would classify them (slowly: some semver regexes are quadratic in V8).
-* IDNA for *non-ASCII* special-URL hosts is approximated (UTS #46 mapping via casefold + NFKC
-  with the usual dot/ignored/deviation special cases, validity via Unicode categories; no
-  CheckBidi/CheckJoiners).  ASCII hosts, including ``xn--`` labels, follow Ada; punycode
-  labels longer than 1000 characters are refused (Python's codec is quadratic).
-* Lengths are counted in code points, JavaScript counts UTF-16 units; this only matters for
-  semver's 256-character limit, where a non-BMP character can never be part of a valid
-  version anyway.
-* Error messages match npa's, except that Node's ``TypeError`` wording for the
-  ``Object.prototype`` host-name quirk is reproduced for the one case known to occur.
+* ``len(name) + len(spec) > MAX_SPEC_LENGTH`` is ``INVALID`` with a tarlens error; npa would
+  classify it (slowly: several semver regexes are quadratic in V8).
+* IDNA (UTS #46) for *non-ASCII* hosts of special URLs (``http(s)``, ``ftp``, ``ws(s)``,
+  ``file``) and for the content of ``xn--`` labels is approximated: mapping by casefold + NFKC
+  with the usual dot/ignored/deviation special cases, validity by Unicode general category, no
+  CheckBidi/CheckJoiners.  Pure-ASCII hosts are exact.  Punycode labels over 1000 characters
+  are refused (Python's codec is quadratic); Ada would accept some of them.
+* Lengths are code points where JavaScript counts UTF-16 units; this only touches semver's
+  256-character limit, and a non-BMP character can never be part of a valid version anyway.
+* npa's ``log.warn`` for unknown ``#key:value`` git attributes is not reproduced (they are
+  ignored, as npa ignores them).
 """
 
 from __future__ import annotations
@@ -70,7 +81,7 @@ __all__ = [
 MAX_SPEC_LENGTH = 64 * 1024
 """``len(name) + len(spec)`` above this is refused (``INVALID``) before any parsing."""
 
-WHERE = "/tmp/where"  # noqa: S108 - only a label for _file_fetch_spec's default
+_WHERE = "/tmp/where"  # noqa: S108 - only the default `where` of _file_fetch_spec
 
 
 class SpecType(enum.StrEnum):
@@ -1933,7 +1944,7 @@ def _node_path_resolve(*paths: str) -> str:
     return "/" + "/".join(out)
 
 
-def _file_fetch_spec(raw_spec: str, where: str = WHERE, home: str = "/root") -> str:
+def _file_fetch_spec(raw_spec: str, where: str = _WHERE, home: str = "/root") -> str:
     """npa's ``fetchSpec`` for a file/directory spec resolved from ``where`` (POSIX)."""
     raw = _path_to_file_url(raw_spec)
     if raw.startswith("file:/"):

@@ -971,7 +971,7 @@ class TarReader:
                 AnomalyKind.DUPLICATE,
                 f"entry {index} replaces entry {existing.entry} "
                 f"for {rel!r}; the file keeps the first entry's mode",
-                raw_path,
+                rel,
                 index,
             )
             existing.writes += 1
