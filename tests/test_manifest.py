@@ -25,13 +25,27 @@ def rule_ids(m: tarlens.Manifest) -> set[str]:
 
 
 def test_install_scripts_and_their_classes() -> None:
-    m = load({"package.json": pj(scripts={
-        "preinstall": "a", "postinstall": "b", "prepare": "c", "test": "d", "prepublishOnly": "e",
-    })})
+    m = load(
+        {
+            "package.json": pj(
+                scripts={
+                    "preinstall": "a",
+                    "postinstall": "b",
+                    "prepare": "c",
+                    "test": "d",
+                    "prepublishOnly": "e",
+                }
+            )
+        }
+    )
     when = {s.event: s.when for s in m.scripts}
-    assert when == {"preinstall": ScriptWhen.INSTALL, "postinstall": ScriptWhen.INSTALL,
-                    "prepare": ScriptWhen.GIT_INSTALL, "test": ScriptWhen.NEVER,
-                    "prepublishOnly": ScriptWhen.NEVER}
+    assert when == {
+        "preinstall": ScriptWhen.INSTALL,
+        "postinstall": ScriptWhen.INSTALL,
+        "prepare": ScriptWhen.GIT_INSTALL,
+        "test": ScriptWhen.NEVER,
+        "prepublishOnly": ScriptWhen.NEVER,
+    }
     assert [s.event for s in m.install_scripts] == ["preinstall", "postinstall"]
     assert {"SCR001", "SCR004"} <= rule_ids(m)
 
@@ -69,8 +83,9 @@ def test_non_string_scripts_are_dropped_like_npm() -> None:
 def test_script_that_runs_a_missing_file() -> None:
     m = load({"package.json": pj(scripts={"postinstall": "node ./dist/setup.js --quiet"})})
     assert "SCR005" in rule_ids(m)
-    m = load({"package.json": pj(scripts={"postinstall": "node ./dist/setup.js"}),
-              "dist/setup.js": b""})
+    m = load(
+        {"package.json": pj(scripts={"postinstall": "node ./dist/setup.js"}), "dist/setup.js": b""}
+    )
     assert "SCR005" not in rule_ids(m)
 
 
@@ -102,21 +117,35 @@ def test_escaping_bin_is_reported() -> None:
 
 
 def test_directories_bin_expands_to_the_files_in_it() -> None:
-    m = load({"package.json": pj(directories={"bin": "./tools"}), "tools/a.js": b"",
-              "tools/sub/b.js": b"", "tools/.hidden": b""})
+    m = load(
+        {
+            "package.json": pj(directories={"bin": "./tools"}),
+            "tools/a.js": b"",
+            "tools/sub/b.js": b"",
+            "tools/.hidden": b"",
+        }
+    )
     assert {b.name: b.target for b in m.bin} == {
-        "a.js": "tools/a.js", "sub": "tools/sub", "b.js": "tools/sub/b.js"}
+        "a.js": "tools/a.js",
+        "sub": "tools/sub",
+        "b.js": "tools/sub/b.js",
+    }
 
 
 def test_dependencies_are_classified_by_field() -> None:
-    m = load({"package.json": pj(
-        dependencies={"a": "^1.0.0", "b": "github:o/r#v1", "c": "https://x.example/c.tgz"},
-        optionalDependencies={"d": "file:../d"},
-        peerDependencies={"e": "*", "f": "2.x"},
-        peerDependenciesMeta={"f": {"optional": True}},
-        devDependencies={"g": "git+ssh://git@github.com/o/g.git"},
-        bundleDependencies=["a"],
-    ), "node_modules/a/package.json": json.dumps({"name": "a", "version": "1.0.1"}).encode()})
+    m = load(
+        {
+            "package.json": pj(
+                dependencies={"a": "^1.0.0", "b": "github:o/r#v1", "c": "https://x.example/c.tgz"},
+                optionalDependencies={"d": "file:../d"},
+                peerDependencies={"e": "*", "f": "2.x"},
+                peerDependenciesMeta={"f": {"optional": True}},
+                devDependencies={"g": "git+ssh://git@github.com/o/g.git"},
+                bundleDependencies=["a"],
+            ),
+            "node_modules/a/package.json": json.dumps({"name": "a", "version": "1.0.1"}).encode(),
+        }
+    )
     by_name = {d.name: d for d in m.dependencies}
     assert by_name["a"].spec.type is SpecType.RANGE and by_name["a"].bundled
     assert by_name["b"].spec.source is SourceType.GIT
@@ -124,8 +153,11 @@ def test_dependencies_are_classified_by_field() -> None:
     assert by_name["d"].spec.source is SourceType.DIRECTORY and by_name["d"].optional
     assert not by_name["e"].optional and by_name["f"].optional
     assert not by_name["g"].installed_by_consumers
-    findings = {(f.rule_id, f.severity, f.message.split(" = ")[0])
-                for f in tarlens.check(m).findings if f.rule_id == "DEP001"}
+    findings = {
+        (f.rule_id, f.severity, f.message.split(" = ")[0])
+        for f in tarlens.check(m).findings
+        if f.rule_id == "DEP001"
+    }
     assert findings == {
         ("DEP001", tarlens.Severity.MEDIUM, "dependencies.b"),
         ("DEP001", tarlens.Severity.MEDIUM, "dependencies.c"),
@@ -148,16 +180,22 @@ def test_overrides_are_listed_but_not_installed_by_consumers() -> None:
     assert not any(d.installed_by_consumers for d in overrides.values())
 
 
+DEEP = "node_modules/helper/node_modules/deep"
+
+
 def test_bundled_packages_with_scripts_and_undeclared_modules() -> None:
-    m = load({
-        "package.json": pj(bundleDependencies=["helper", "missing"]),
-        "node_modules/helper/package.json": json.dumps(
-            {"name": "helper", "version": "2.0.0", "scripts": {"postinstall": "node p.js"}}).encode(),
-        "node_modules/helper/node_modules/deep/package.json": b'{"name": "deep", "version": "1"}',
-        "node_modules/helper/node_modules/deep/binding.gyp": b"{}",
-        "node_modules/sneaky/package.json": b'{"name": "sneaky", "version": "1.0.0"}',
-        "node_modules/@s/broken/package.json": b"{",
-    })
+    m = load(
+        {
+            "package.json": pj(bundleDependencies=["helper", "missing"]),
+            "node_modules/helper/package.json": json.dumps(
+                {"name": "helper", "version": "2.0.0", "scripts": {"postinstall": "node p.js"}}
+            ).encode(),
+            f"{DEEP}/package.json": b'{"name": "deep", "version": "1"}',
+            f"{DEEP}/binding.gyp": b"{}",
+            "node_modules/sneaky/package.json": b'{"name": "sneaky", "version": "1.0.0"}',
+            "node_modules/@s/broken/package.json": b"{",
+        }
+    )
     by_path = {b.path: b for b in m.bundled}
     assert by_path["node_modules/helper"].declared
     assert [s.event for s in by_path["node_modules/helper"].scripts] == ["postinstall"]
@@ -165,42 +203,76 @@ def test_bundled_packages_with_scripts_and_undeclared_modules() -> None:
     assert deep.declared and [s.command for s in deep.scripts] == ["node-gyp rebuild"]
     assert not by_path["node_modules/sneaky"].declared
     assert by_path["node_modules/@s/broken"].error
-    assert {AnomalyKind.BUNDLED_MISSING, AnomalyKind.UNDECLARED_NODE_MODULES,
-            AnomalyKind.NESTED_MANIFEST_UNREADABLE} <= kinds(m)
+    assert {
+        AnomalyKind.BUNDLED_MISSING,
+        AnomalyKind.UNDECLARED_NODE_MODULES,
+        AnomalyKind.NESTED_MANIFEST_UNREADABLE,
+    } <= kinds(m)
     assert {"SCR003", "PKG007", "PKG008", "PKG009"} <= rule_ids(m)
 
 
 @pytest.mark.parametrize("bundle_field", ["bundledDependencies", "bundleDependencies"])
 def test_bundle_field_spellings_and_true(bundle_field: str) -> None:
-    m = load({"package.json": pj(dependencies={"a": "1"}, **{bundle_field: True}),
-              "node_modules/a/package.json": b'{"name": "a", "version": "1.0.0"}'})
+    m = load(
+        {
+            "package.json": pj(dependencies={"a": "1"}, **{bundle_field: True}),
+            "node_modules/a/package.json": b'{"name": "a", "version": "1.0.0"}',
+        }
+    )
     assert [b.declared for b in m.bundled] == [True]
 
 
 def test_shrinkwrap_v3_and_v1_sources() -> None:
-    v3 = {"lockfileVersion": 3, "packages": {
-        "": {"name": "fixture-pkg"},
-        "node_modules/ok": {"version": "1.0.0",
-                            "resolved": "https://registry.npmjs.org/ok/-/ok-1.0.0.tgz"},
-        "node_modules/git": {"version": "1.0.0",
-                             "resolved": "git+ssh://git@github.com/o/git.git#abc"},
-        "node_modules/remote": {"version": "1.0.0", "resolved": "https://evil.example/r.tgz",
-                                "hasInstallScript": True},
-        "node_modules/linked": {"link": True, "resolved": "../linked"},
-    }}
+    v3 = {
+        "lockfileVersion": 3,
+        "packages": {
+            "": {"name": "fixture-pkg"},
+            "node_modules/ok": {
+                "version": "1.0.0",
+                "resolved": "https://registry.npmjs.org/ok/-/ok-1.0.0.tgz",
+            },
+            "node_modules/git": {
+                "version": "1.0.0",
+                "resolved": "git+ssh://git@github.com/o/git.git#abc",
+            },
+            "node_modules/remote": {
+                "version": "1.0.0",
+                "resolved": "https://evil.example/r.tgz",
+                "hasInstallScript": True,
+            },
+            "node_modules/linked": {"link": True, "resolved": "../linked"},
+        },
+    }
     m = load({"npm-shrinkwrap.json": json.dumps(v3).encode()})
     assert m.shrinkwrap is not None and m.shrinkwrap.lockfile_version == 3
     sources = {e.path: e.source for e in m.shrinkwrap.entries}
-    assert sources == {"node_modules/ok": SourceType.REGISTRY, "node_modules/git": SourceType.GIT,
-                       "node_modules/remote": SourceType.REMOTE,
-                       "node_modules/linked": SourceType.DIRECTORY}
+    assert sources == {
+        "node_modules/ok": SourceType.REGISTRY,
+        "node_modules/git": SourceType.GIT,
+        "node_modules/remote": SourceType.REMOTE,
+        "node_modules/linked": SourceType.DIRECTORY,
+    }
     assert "DEP003" in rule_ids(m)
-    v1 = {"lockfileVersion": 1, "dependencies": {"a": {"version": "github:o/a#abc", "dependencies": {
-        "b": {"version": "1.0.0", "resolved": "https://registry.npmjs.org/b/-/b-1.0.0.tgz"}}}}}
+    v1 = {
+        "lockfileVersion": 1,
+        "dependencies": {
+            "a": {
+                "version": "github:o/a#abc",
+                "dependencies": {
+                    "b": {
+                        "version": "1.0.0",
+                        "resolved": "https://registry.npmjs.org/b/-/b-1.0.0.tgz",
+                    }
+                },
+            }
+        },
+    }
     m = load({"npm-shrinkwrap.json": json.dumps(v1).encode()})
     assert m.shrinkwrap is not None
     assert {e.path: e.source for e in m.shrinkwrap.entries} == {
-        "node_modules/a": SourceType.GIT, "node_modules/a/node_modules/b": SourceType.REGISTRY}
+        "node_modules/a": SourceType.GIT,
+        "node_modules/a/node_modules/b": SourceType.REGISTRY,
+    }
 
 
 def test_unreadable_shrinkwrap_is_a_finding_not_an_error() -> None:
