@@ -52,6 +52,11 @@ Known deviations from npa (none is reachable by realistic package.json contents)
   are refused (Python's codec is quadratic); Ada would accept some of them.
 * Lengths are code points where JavaScript counts UTF-16 units; this only touches semver's
   256-character limit, and a non-BMP character can never be part of a valid version anyway.
+* Deeply nested aliases (``npm:npm:...``, ``npm:a@npm:a@npm:...``): npa recurses per level and
+  V8 throws ``RangeError: Maximum call stack size exceeded`` somewhere below 3000 levels (the
+  exact depth depends on the stack); the port walks the chain iteratively and reports npa's
+  logical error ("nested aliases not supported" or the innermost level's error).  Both are
+  ``INVALID``; only the message differs.
 * npa's ``log.warn`` for unknown ``#key:value`` git attributes is not reproduced (they are
   ignored, as npa ignores them).
 """
@@ -111,7 +116,20 @@ class SourceType(enum.StrEnum):
 
 @attrs.frozen
 class Spec:
-    """One classified dependency: ``classify(name, raw)``."""
+    """One classified dependency: ``classify(name, raw)``.
+
+    ``fetch_spec``: npa's ``fetchSpec`` -- the trimmed spec for registry types, the normalized
+    git URL without ``#...`` (``None`` for ``github:o/r``-style shortcuts, whose URL hosted-git-
+    info builds later), the URL as written for ``remote``, ``None`` for ``alias``, and for
+    ``file``/``directory`` the path as written (see the module docstring).  ``hosted``: the
+    hosted-git-info host type, set whenever npa recognised a known git host (then git
+    attributes come from the decoded fragment).  ``git_committish``/``git_range``/``git_subdir``:
+    from ``#ref``, ``#semver:<range>``, ``#path:<dir>`` (``::``-separated; ``git_subdir`` gets a
+    leading ``/`` like npa).  For an alias, ``alias_spec`` is the classified ``npm:<name>@<spec>``
+    target (its ``raw`` is the text after ``npm:``) and ``source`` is its source (always
+    ``REGISTRY``: npa rejects aliases to anything else).  ``error`` is set exactly for
+    ``INVALID``.
+    """
 
     name: str
     raw: str
@@ -1810,14 +1828,36 @@ def _from_url(res: _Result) -> _Result:
     return res
 
 
+def _is_alias_spec(spec: str) -> bool:
+    return spec.lower().startswith("npm:")
+
+
 def _from_alias(res: _Result) -> _Result:
-    sub = _npa(res.raw_spec[4:])
-    if sub.type == "alias":
-        raise _JsError("nested aliases not supported")
+    """``fromAlias``, with npa's recursion through nested aliases unrolled.
+
+    npa evaluates ``npm:<arg>`` as ``npa(arg)``; when that is itself an alias it recurses
+    (validating each level's name on the way down) and the level *above* the innermost alias
+    throws "nested aliases not supported" once the innermost one has been checked.  The loop
+    keeps that order without Python recursion (a 64 KiB ``npm:npm:...`` chain is 16k levels;
+    V8 gives up with "Maximum call stack size exceeded" somewhere below 3000).
+    """
+    arg = res.raw_spec[4:]
+    nested = False
+    while True:
+        name, spec = _npa_split(arg)
+        if _is_file_spec(spec) or not _is_alias_spec(spec):
+            break
+        if name:
+            _check_name(name, arg)
+        arg = spec[4:]
+        nested = True
+    sub = _resolve(name, spec, arg)  # not an alias (the loop consumed those): no recursion
     if not sub.registry:
         raise _JsError("aliases only work for registry deps")
     if not sub.name:
         raise _JsError("aliases must have a name")
+    if nested:
+        raise _JsError("nested aliases not supported")
     res.sub = sub
     res.registry = True
     res.type = "alias"
@@ -1843,20 +1883,23 @@ def _from_registry(res: _Result) -> _Result:
     return res
 
 
+def _check_name(name: str, raw: str) -> None:
+    """``Result.setName``: throws for names that are not valid even for old packages."""
+    errors = _package_name_errors(name)
+    if errors:
+        raise _JsError(f'Invalid package name "{name}" of package "{raw}": {"; ".join(errors)}.')
+
+
 def _resolve(name: str | None, spec: str, arg: str | None = None) -> _Result:
     if arg is None:
         arg = f"{name}@{spec}" if name else spec
     res = _Result(raw=arg, raw_spec=spec)
     if name:
-        errors = _package_name_errors(name)
-        if errors:
-            raise _JsError(
-                f'Invalid package name "{name}" of package "{arg}": {"; ".join(errors)}.'
-            )
+        _check_name(name, arg)
         res.name = name
     if _is_file_spec(spec):
         return _from_file(res)
-    if spec.lower().startswith("npm:"):
+    if _is_alias_spec(spec):
         return _from_alias(res)
     hosted = _hosted_from_url(spec)
     if hosted is not None:
@@ -1868,8 +1911,8 @@ def _resolve(name: str | None, spec: str, arg: str | None = None) -> _Result:
     return _from_registry(res)
 
 
-def _npa(arg: str) -> _Result:
-    """``npa(arg, where)`` for a string ``arg`` (used for alias sub-specs)."""
+def _npa_split(arg: str) -> tuple[str | None, str]:
+    """The (name, spec) that ``npa(arg, where)`` hands to ``resolve`` for a string ``arg``."""
     name_ends_at = arg.find("@", 1)
     name_part = arg[:name_ends_at] if name_ends_at > 0 else arg
     name: str | None = None
@@ -1887,7 +1930,7 @@ def _npa(arg: str) -> _Result:
         spec = "*"
     else:
         spec = arg
-    return _resolve(name, spec, arg)
+    return name, spec
 
 
 # --------------------------------------------------------------------------------------------
