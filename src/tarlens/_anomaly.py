@@ -44,6 +44,11 @@ class AnomalyKind(enum.StrEnum):
     COMPRESSION_RATIO = "compression-ratio"
     ZSTD = "zstd"
     UNCOMPRESSED = "uncompressed"
+    DIRECTORY_WITH_BODY = "directory-with-body"
+    SIZE_UNREADABLE = "size-unreadable"
+    EXTENDED_HEADER_CONFLICT = "extended-header-conflict"
+    NAME_AMBIGUOUS = "name-ambiguous"
+    CONTROL_CHARACTERS = "control-characters"
     # package.json and the manifest built from it
     JSON_DUPLICATE_KEY = "json-duplicate-key"
     JSON_BOM = "json-bom"

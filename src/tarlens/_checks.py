@@ -644,6 +644,128 @@ def missing_end_of_archive(release: Release) -> Iterator[Evidence]:
     yield from _each(release, AnomalyKind.NO_EOF_MARKER)
 
 
+@rule(
+    id="ARC031",
+    name="directory-with-body",
+    severity=Severity.HIGH,
+    confidence=Confidence.HIGH,
+    cwe=436,
+)
+def directory_with_body(release: Release) -> Iterator[Evidence]:
+    """A directory entry declares data, which node-tar reads as more headers.
+
+    ## What it does
+    Reports directory entries (type ``5``, or type ``0`` with a trailing ``/``) whose size
+    field is not zero.
+
+    ## Why is this risky
+    node-tar forces a directory's size to 0 and parses the bytes that follow as headers, so
+    entries hidden there are installed by npm while other readers skip them as data.
+
+    ## Example
+    ``package/docs/`` with type ``0`` and 1024 bytes whose first block is a header for
+    ``package/smuggled.js``.
+    """
+    yield from _each(release, AnomalyKind.DIRECTORY_WITH_BODY)
+
+
+@rule(
+    id="ARC032",
+    name="unreadable-size-field",
+    severity=Severity.HIGH,
+    confidence=Confidence.HIGH,
+    cwe=436,
+)
+def unreadable_size_field(release: Release) -> Iterator[Evidence]:
+    """An entry's size field is negative or not a number; node-tar reads it as 0.
+
+    ## What it does
+    Reports entries whose size field npm cannot parse.
+
+    ## Why is this risky
+    node-tar then parses the entry's data as further headers (content smuggling), while
+    GNU tar and Python's ``tarfile`` refuse or skip the entry.
+
+    ## Example
+    A size field of ``-1`` or ``zzzz`` followed by a hidden header.
+    """
+    yield from _each(release, AnomalyKind.SIZE_UNREADABLE)
+
+
+@rule(
+    id="ARC033",
+    name="extended-header-conflict",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.MEDIUM,
+    cwe=436,
+)
+def extended_header_conflict(release: Release) -> Iterator[Evidence]:
+    """A PAX or GNU extended header says something other than the tar header.
+
+    ## What it does
+    Reports extended headers that rename an entry to something unrelated to its header name,
+    change its size (*high*), are global, or have malformed records.
+
+    ## Why is this risky
+    Readers that ignore or parse extended headers differently see other names, other
+    content boundaries and therefore other files than npm.
+
+    ## Example
+    A PAX ``path=package/evil.js`` in front of a header named ``package/README.md``.
+    """
+    for a in release.manifest.anomalies:
+        if a.kind is AnomalyKind.EXTENDED_HEADER_CONFLICT:
+            yield Evidence(
+                a.detail, path=a.path, severity=Severity.HIGH if a.subject == "high" else None
+            )
+
+
+@rule(
+    id="ARC034",
+    name="ambiguous-name",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.MEDIUM,
+    cwe=436,
+)
+def ambiguous_name(release: Release) -> Iterator[Evidence]:
+    """Tar readers assemble this entry's name differently.
+
+    ## What it does
+    Reports GNU or v7 headers that carry a path in the POSIX prefix field, which node-tar
+    ignores and Python's ``tarfile`` prepends.
+
+    ## Why is this risky
+    A scanner built on ``tarfile`` checks one path while npm installs another.
+
+    ## Example
+    A GNU-magic header named ``gnu.js`` with ``package/lib`` in the prefix field.
+    """
+    yield from _each(release, AnomalyKind.NAME_AMBIGUOUS)
+
+
+@rule(
+    id="ARC035",
+    name="control-characters-in-name",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.HIGH,
+    cwe=150,
+)
+def control_characters_in_name(release: Release) -> Iterator[Evidence]:
+    """A file name contains control or bidirectional-override characters.
+
+    ## What it does
+    Reports names with C0 controls (newlines, escapes), DEL or Unicode bidi overrides.
+
+    ## Why is this risky
+    Such names disguise themselves in listings and terminals (``evil.js\u202egpj.md``
+    shows as ``evil.jsdm.jpg``), and escape sequences can rewrite what a reviewer sees.
+
+    ## Example
+    ``package/README\x1b[8m.js``
+    """
+    yield from _each(release, AnomalyKind.CONTROL_CHARACTERS)
+
+
 # -- package metadata --------------------------------------------------------------------
 
 #: top-level keys that decide what runs or what gets installed

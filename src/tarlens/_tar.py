@@ -284,10 +284,14 @@ def _decode_header(buf: bytes, ex: dict[str, Any] | None, gex: dict[str, Any] | 
     magic = buf[257:265]
     fmt = "ustar" if magic == b"ustar\x0000" else "gnu" if magic == b"ustar  \x00" else "v7"
     if fmt == "ustar":
-        got = _pick(exf, gexf, "uname")
-        uname = _dec_string(buf, 265, 32) if got is _Absent else got
-        got = _pick(exf, gexf, "gname")
-        gname = _dec_string(buf, 297, 32) if got is _Absent else got
+        if exf is None and gexf is None:
+            uname = _dec_string(buf, 265, 32)
+            gname = _dec_string(buf, 297, 32)
+        else:
+            got = _pick(exf, gexf, "uname")
+            uname = _dec_string(buf, 265, 32) if got is _Absent else got
+            got = _pick(exf, gexf, "gname")
+            gname = _dec_string(buf, 297, 32) if got is _Absent else got
         _check_base256(buf, 329, 8)  # devmajor/devminor
         _check_base256(buf, 337, 8)
         if buf[475] != 0:
@@ -319,14 +323,21 @@ def _decode_header(buf: bytes, ex: dict[str, Any] | None, gex: dict[str, Any] | 
     )
 
 
-def _parse_pax(text: str, base: dict[str, Any] | None) -> dict[str, Any]:
-    """``Pax.parse(str, ex)``: records override the pending header; unknown keys are dropped."""
+def _parse_pax(
+    text: str, base: dict[str, Any] | None, malformed: list[str] | None = None
+) -> dict[str, Any]:
+    """``Pax.parse(str, ex)``: records override the pending header; unknown keys are dropped.
+
+    Records whose length prefix is wrong are skipped, as node-tar does; they are appended to
+    ``malformed`` because other readers resynchronise differently."""
     kv: dict[str, Any] = {}
     if text.endswith("\n"):
         text = text[:-1]
     for record in text.split("\n"):
         n = _js.parse_int(record, 10)
         if math.isnan(n) or n != len(record.encode("utf-8", "surrogatepass")) + 1:
+            if malformed is not None and record.strip("\x00"):
+                malformed.append(record[:80])
             continue
         key, _, rest = record[len(str(int(n))) + 1 :].partition("=")
         if not key:
@@ -641,6 +652,7 @@ class TarReader:
             "extended": extended,
             "utf8": utf8,
         }
+        self._reader_differences(header, type_name, block, path, index, ex, gex)
         if type_name in META_TYPES:
             if entry_size > MAX_META_ENTRY_SIZE:
                 self._add(
@@ -687,6 +699,103 @@ class TarReader:
         if has_body:
             keep = target is not None and self.keep(target.path, remain)
             self._start_body(index, remain, block_remain, target, meta=False, keep=keep)
+
+    def _reader_differences(
+        self,
+        header: _Header,
+        type_name: str,
+        block: bytes,
+        path: str,
+        index: int,
+        ex: dict[str, Any] | None,
+        gex: dict[str, Any] | None,
+    ) -> None:
+        """Where this header means something else to GNU tar, bsdtar or Python's tarfile."""
+        meta = type_name in META_TYPES
+        raw_size = block[124:136]
+        if header.size is None and raw_size.strip(b"\x00 ") and not meta:
+            self.anomalies.append(
+                Anomaly(
+                    AnomalyKind.SIZE_UNREADABLE,
+                    f"the size field {raw_size!r} is negative or not octal: node-tar reads size 0 "
+                    "and parses the entry's data as further headers, other readers refuse or "
+                    "skip it",
+                    path,
+                    index,
+                )
+            )
+        if type_name in ("Directory", "GNUDumpDir") and not meta:
+            declared = _dec_number(block, 124, 12)
+            if declared and declared > 0 and type_name == "Directory":
+                self.anomalies.append(
+                    Anomaly(
+                        AnomalyKind.DIRECTORY_WITH_BODY,
+                        f"a directory entry declares {int(declared)} bytes of data: node-tar "
+                        "ignores the size and parses that data as further headers, other readers "
+                        "skip it",
+                        path,
+                        index,
+                    )
+                )
+        if meta:
+            return
+        has_ex_path = ex is not None and ex.get("path") is not None
+        cut = b"\x00" in block[0:100].rstrip(b"\x00")
+        own = _c_name(block, header.fmt) if cut or has_ex_path else ""
+        npm_own = None if has_ex_path else header.path
+        if cut and npm_own is not None and own != npm_own:
+            self.anomalies.append(
+                Anomaly(
+                    AnomalyKind.NUL_IN_NAME,
+                    f"C-based tar readers end the name at the first NUL and see {own!r}; npm "
+                    f"decodes past it and installs {npm_own!r}",
+                    path,
+                    index,
+                )
+            )
+        if header.fmt != "ustar" and _looks_like_prefix(block[345:500]):
+            self.anomalies.append(
+                Anomaly(
+                    AnomalyKind.NAME_AMBIGUOUS,
+                    f"the header has {header.fmt} magic but a path in the ustar prefix field "
+                    f"({_c_field(block[345:500])!r}): node-tar ignores it, Python's tarfile "
+                    "prepends it",
+                    path,
+                    index,
+                )
+            )
+        if has_ex_path and ex is not None and own:
+            shown = own.rstrip("\ufffd")
+            if not ex["path"].startswith(shown) and not own.startswith("././@LongLink"):
+                self._conflict(
+                    f"an extended header renames {own!r} to {ex['path']!r}: readers that "
+                    "ignore PAX/GNU long names see the first name",
+                    path,
+                    index,
+                    high=False,
+                )
+        for src, what in ((ex, "an extended"), (gex, "a global extended")):
+            if src is not None and src.get("size") is not None:
+                field = _dec_number(block, 124, 12)
+                if field != src["size"]:
+                    self._conflict(
+                        f"{what} header sets size {src['size']:g} while the tar header says "
+                        f"{field if field is None else int(field)}: readers that ignore it cut "
+                        "the data at a different place and see different entries",
+                        path,
+                        index,
+                        high=True,
+                    )
+        if _CONTROL_CHARS.search(path):
+            self.anomalies.append(
+                Anomaly(
+                    AnomalyKind.CONTROL_CHARACTERS,
+                    f"the name {path!r} contains control or bidirectional-override characters "
+                    "that disguise it in listings and terminals",
+                    path,
+                    index,
+                )
+            )
 
     def _add(
         self,
@@ -762,10 +871,19 @@ class TarReader:
     def _emit_meta(self, data: bytes) -> None:
         text = _js.buffer_to_string(data)
         kind = self._meta_type
+        index = len(self.entries) - 1
+        malformed: list[str] = []
         if kind in ("ExtendedHeader", "OldExtendedHeader"):
-            self._ex = _parse_pax(text, self._ex)
+            self._ex = _parse_pax(text, self._ex, malformed)
         elif kind == "GlobalExtendedHeader":
-            self._gex = _parse_pax(text, self._gex)
+            self._gex = _parse_pax(text, self._gex, malformed)
+            self._conflict(
+                "a global extended header: `npm pack` never writes one, and readers disagree "
+                "on which of its keys apply to later entries (node-tar ignores its path)",
+                None,
+                index,
+                high=False,
+            )
         elif kind in ("NextFileHasLongPath", "OldGnuLongPath"):
             ex = self._ex if self._ex is not None else {}
             ex["path"] = _js.strip_nul_dot_star(text)
@@ -774,6 +892,26 @@ class TarReader:
             ex = self._ex if self._ex is not None else {}
             ex["linkpath"] = _js.strip_nul_dot_star(text)
             self._ex = ex
+        if malformed:
+            self._conflict(
+                f"{len(malformed)} malformed extended-header record(s) (wrong length prefix, "
+                f"e.g. {malformed[0]!r}): node-tar skips them, other readers resynchronise "
+                "differently",
+                None,
+                index,
+                high=False,
+            )
+
+    def _conflict(self, detail: str, path: str | None, index: int, *, high: bool) -> None:
+        self.anomalies.append(
+            Anomaly(
+                AnomalyKind.EXTENDED_HEADER_CONFLICT,
+                detail,
+                path,
+                index,
+                subject="high" if high else "medium",
+            )
+        )
 
     # -- what pacote's filter and node-tar's Unpack do ----------------------------------
 
@@ -831,6 +969,24 @@ class TarReader:
             if renamed != path:
                 self._note(AnomalyKind.GITIGNORE, f"installed as {renamed!r}", raw_path, index)
             path = renamed
+        first_raw = path.replace("\\", "/").split("/", 1)[0]
+        if first_raw == "..":
+            self._note(
+                AnomalyKind.PATH_TRAVERSAL,
+                "the first path component is '..': npm "
+                "strips it, extractors that keep paths write outside the target "
+                "directory",
+                raw_path,
+                index,
+            )
+        elif path.startswith(("/", "\\")) or (len(path) > 1 and path[1] == ":"):
+            self._note(
+                AnomalyKind.ABSOLUTE_PATH,
+                "the path is absolute: npm strips the "
+                "first component, extractors that keep paths write to that location",
+                raw_path,
+                index,
+            )
         # node-tar Unpack[CHECKPATH] with strip: 1
         parts = path.split("/")
         parts = parts[1:]
@@ -1033,6 +1189,34 @@ class TarReader:
         )
         if size > 0:
             self._start_body(index, size, BLOCK * math.ceil(size / BLOCK), None, meta=False)
+
+
+_CONTROL_CHARS = re.compile("[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def _c_field(raw: bytes) -> str:
+    """A header text field as C tar readers see it: up to the first NUL."""
+    return raw.split(b"\x00", 1)[0].decode("utf-8", "replace")
+
+
+def _c_name(block: bytes, fmt: str) -> str:
+    name = _c_field(block[0:100])
+    if fmt == "ustar":
+        prefix = _c_field(block[345:500])
+        if prefix:
+            return prefix + "/" + name
+    return name
+
+
+def _looks_like_prefix(raw: bytes) -> bool:
+    """GNU headers keep times and sparse maps there (octal digits); a path has letters."""
+    text = raw.split(b"\x00", 1)[0]
+    return (
+        len(text) > 1
+        and b"/" in text
+        and not text.strip(b"01234567 ").isdigit()
+        and any(chr(b).isalpha() for b in text)
+    )
 
 
 def _parent(rel: str) -> str:
