@@ -553,15 +553,9 @@ def _bundled(
     limits: Limits,
     anomalies: list[Anomaly],
 ) -> tuple[BundledPackage, ...]:
-    out: list[BundledPackage] = []
-    declared_roots = {f"node_modules/{n}" for n in bundle}
-    present_top: set[str] = set()
-    manifests = [p for p in files if _NESTED_MANIFEST.match(p)]
-    manifests.sort()
+    manifests = sorted(p for p in files if _NESTED_MANIFEST.match(p))
+    parsed: list[tuple[str, dict[str, Any], str | None]] = []
     for path in manifests[: limits.max_bundled_manifests]:
-        pkg_dir = path[: -len("/package.json")]
-        top = _top_package(pkg_dir)
-        present_top.add(top)
         f = files[path]
         pkg: Any = None
         error = None
@@ -578,23 +572,47 @@ def _bundled(
             error = error or "package.json is not a JSON object"
             anomalies.append(Anomaly(AnomalyKind.NESTED_MANIFEST_UNREADABLE, error, path))
             pkg = {}
-        scripts = _scripts(pkg, files, pkg_dir + "/", anomalies, path)
-        out.append(
-            BundledPackage(
-                path=pkg_dir,
-                name=pkg.get("name") if isinstance(pkg.get("name"), str) else None,
-                version=pkg.get("version") if isinstance(pkg.get("version"), str) else None,
-                declared=top in declared_roots,
-                scripts=tuple(s for s in scripts if s.when is ScriptWhen.INSTALL),
-                error=error,
-            )
-        )
+        parsed.append((path[: -len("/package.json")], pkg, error))
     if len(manifests) > limits.max_bundled_manifests:
         anomalies.append(
             Anomaly(
                 AnomalyKind.NESTED_MANIFEST_UNREADABLE,
                 f"only the first {limits.max_bundled_manifests} of "
                 f"{len(manifests)} bundled package.json files were read",
+            )
+        )
+    # What `npm pack` bundles: the named packages and, hoisted next to them, everything they
+    # depend on (transitively), so a top-level node_modules/<x> is declared when a declared
+    # package depends on x.
+    declared = {f"node_modules/{n}" for n in bundle}
+    changed = True
+    while changed:
+        changed = False
+        for pkg_dir, pkg, _ in parsed:
+            if _top_package(pkg_dir) not in declared:
+                continue
+            for field in ("dependencies", "optionalDependencies", "peerDependencies"):
+                deps = pkg.get(field)
+                if isinstance(deps, dict):
+                    for dep in deps:
+                        top = f"node_modules/{dep}"
+                        if top not in declared:
+                            declared.add(top)
+                            changed = True
+    out: list[BundledPackage] = []
+    present_top: set[str] = set()
+    for pkg_dir, pkg, error in parsed:
+        top = _top_package(pkg_dir)
+        present_top.add(top)
+        scripts = _scripts(pkg, files, pkg_dir + "/", anomalies, pkg_dir + "/package.json")
+        out.append(
+            BundledPackage(
+                path=pkg_dir,
+                name=pkg.get("name") if isinstance(pkg.get("name"), str) else None,
+                version=pkg.get("version") if isinstance(pkg.get("version"), str) else None,
+                declared=top in declared,
+                scripts=tuple(s for s in scripts if s.when is ScriptWhen.INSTALL),
+                error=error,
             )
         )
     for name in bundle:
@@ -608,14 +626,15 @@ def _bundled(
                 )
             )
     undeclared = sorted(
-        {_top_package(p) for p in files if p.startswith("node_modules/")} - declared_roots
+        {_top_package(p) for p in files if p.startswith("node_modules/")} - declared
     )
     for top in undeclared:
         anomalies.append(
             Anomaly(
                 AnomalyKind.UNDECLARED_NODE_MODULES,
-                f"{top}/ is shipped but not named in bundleDependencies; npm installs it anyway "
-                "and Node's require() resolves it before any real dependency",
+                f"{top}/ is shipped but neither named in bundleDependencies nor needed by a "
+                "bundled package; npm installs it anyway and Node's require() resolves it "
+                "before any real dependency",
                 top,
             )
         )
