@@ -12,6 +12,7 @@ table and exits 1 only when a case crashed with something other than a TarlensEr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -45,13 +46,63 @@ print(json.dumps({"outcome": outcome, "seconds": elapsed, "rss_mib": rss, "crash
 """
 
 
+def _time_load(data: bytes, repeat: int = 3) -> float:
+    import tarlens
+
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        with contextlib.suppress(tarlens.TarlensError):
+            tarlens.load(data, limits=tarlens.Limits(max_entries=1_000_000))
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def scaling() -> str:
+    """Time per unit as the input grows 4x and 16x: flat means linear, growth means worse."""
+    from fixtures import tarcraft as tc
+
+    pj = tc.file("package/package.json", b'{"name": "s", "version": "1.0.0"}')
+    rows = ["scaling (best of 3; per-unit time should stay flat)"]
+
+    def entries(n: int) -> bytes:
+        return pj + b"".join(tc.file(f"package/d{i % 97}/f{i}.js", b"x") for i in range(n))
+
+    def path(n: int) -> bytes:  # one PAX path of n bytes, split into 200-byte components
+        long = "package/" + "/".join(["p" * 199] * (n // 200)) + "/x.js"
+        return pj + tc.pax({"path": long}) + tc.file("package/x", b"1")
+
+    def dup(n: int) -> bytes:  # n entries all writing the same path
+        return pj + b"".join(tc.file("package/same.js", b"x") for _ in range(n))
+
+    for what, make, sizes, unit in (
+        ("entries", entries, (5_000, 20_000, 80_000), "entry"),
+        ("path length", path, (16_000, 64_000, 256_000), "byte"),
+        ("duplicates", dup, (5_000, 20_000, 80_000), "entry"),
+    ):
+        base = None
+        for n in sizes:
+            secs = _time_load(tc.gzip(make(n) + tc.end(), level=1))
+            per = secs / n
+            base = base or per
+            rows.append(
+                f"  {what:12} n={n:>7}  {secs:7.3f} s  {per * 1e6:8.2f} us/{unit}  "
+                f"x{per / base:4.2f}"
+            )
+    return "\n".join(rows) + "\n"
+
+
 def main() -> int:
     from fixtures import hostile
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", nargs="*", default=None)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--scaling", action="store_true", help="only the scaling measurements")
     args = ap.parse_args()
+    if args.scaling:
+        sys.stdout.write(scaling())
+        return 0
     cases = [c for c in hostile.CASES if args.only is None or c.name in args.only]
     rows = []
     crashed = False
