@@ -300,3 +300,20 @@ def test_manifest_is_frozen() -> None:
     m = load({})
     with pytest.raises(AttributeError):
         m.name = "other"  # type: ignore[misc]
+
+
+def test_hoisted_dependencies_of_bundled_packages_are_declared() -> None:
+    m = load(
+        {
+            "package.json": pj(bundleDependencies=["a"]),
+            "node_modules/a/package.json": b'{"name": "a", "version": "1.0.0",'
+            b' "dependencies": {"b": "^1"}}',
+            "node_modules/b/package.json": b'{"name": "b", "version": "1.0.0",'
+            b' "optionalDependencies": {"c": "^1"}}',
+            "node_modules/c/package.json": b'{"name": "c", "version": "1.0.0"}',
+            "node_modules/d/package.json": b'{"name": "d", "version": "1.0.0"}',
+        }
+    )
+    assert {b.name: b.declared for b in m.bundled} == {"a": True, "b": True, "c": True, "d": False}
+    (undeclared,) = [a for a in m.anomalies if a.kind is AnomalyKind.UNDECLARED_NODE_MODULES]
+    assert undeclared.path == "node_modules/d"
