@@ -25,11 +25,13 @@ __all__ = [
     "ArchiveError",
     "Bin",
     "BundledPackage",
+    "ChangeStatus",
     "Confidence",
     "ConfigError",
     "Dependency",
     "EntryStatus",
     "File",
+    "FileChange",
     "Finding",
     "InputError",
     "LimitExceeded",
@@ -37,6 +39,7 @@ __all__ = [
     "Manifest",
     "PackageJsonError",
     "RawEntry",
+    "ReleaseDiff",
     "Report",
     "Rule",
     "Script",
@@ -48,9 +51,11 @@ __all__ = [
     "Spec",
     "SpecType",
     "TarlensError",
+    "TextChange",
     "__version__",
     "check",
     "classify_spec",
+    "diff",
     "load",
     "rules",
 ]
@@ -87,12 +92,18 @@ _LAZY = {
     "Rule": "tarlens._engine",
     "Severity": "tarlens._engine",
     "check": "tarlens._engine",
+    "ChangeStatus": "tarlens._diff",
+    "FileChange": "tarlens._diff",
+    "ReleaseDiff": "tarlens._diff",
+    "TextChange": "tarlens._diff",
+    "diff": "tarlens._diff",
 }
 _RENAMED = {"classify_spec": ("tarlens._npa", "classify")}
 
 if TYPE_CHECKING:
     from tarlens import rules
     from tarlens._anomaly import Anomaly, AnomalyKind
+    from tarlens._diff import ChangeStatus, FileChange, ReleaseDiff, TextChange, diff
     from tarlens._engine import Confidence, Finding, Report, Rule, Severity, check
     from tarlens._errors import (
         ArchiveError,

@@ -10,12 +10,11 @@ have too (an install script in itself is not suspicious; INCIDENTS.md).
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Iterator
 
 from tarlens._anomaly import AnomalyKind
 from tarlens._engine import Confidence, Evidence, Release, Severity, rule
-from tarlens._manifest import ScriptWhen
+from tarlens._manifest import ScriptWhen, script_files
 from tarlens._npa import SourceType
 
 __all__: list[str] = []  # private module: rules register themselves on import
@@ -1069,11 +1068,11 @@ def prepare_script(release: Release) -> Iterator[Evidence]:
             yield Evidence(f"{s.event}: {s.command}", path="package.json")
 
 
-_NODE_FILE = re.compile(r"\.(?:c|m)?js\Z|\.(?:sh|bat|cmd|ps1|py)\Z")
-
-
 @rule(
-    id="SCR005", name="script-file-missing", severity=Severity.MEDIUM, confidence=Confidence.MEDIUM
+    id="SCR005",
+    name="script-file-missing",
+    severity=Severity.MEDIUM,
+    confidence=Confidence.MEDIUM,
 )
 def script_file_missing(release: Release) -> Iterator[Evidence]:
     """An install script runs a file that the tarball does not contain.
@@ -1093,25 +1092,12 @@ def script_file_missing(release: Release) -> Iterator[Evidence]:
     for s in m.install_scripts:
         if s.implicit:
             continue
-        try:
-            words = shlex.split(s.command, posix=True)
-        except ValueError:
-            continue
-        for w in words:
-            if _NODE_FILE.search(w) and "://" not in w and "$" not in w:
-                path = _js_relative(w)
-                if path and path not in m:
-                    yield Evidence(
-                        f"{s.event} runs {w!r}, which the tarball does not install",
-                        path="package.json",
-                    )
-
-
-def _js_relative(word: str) -> str:
-    from tarlens._js import posix_normalize  # noqa: PLC0415
-
-    p = posix_normalize(word)
-    return "" if p.startswith(("/", "..")) else p
+        for path in script_files(s.command):
+            if path not in m:
+                yield Evidence(
+                    f"{s.event} runs {path!r}, which the tarball does not install",
+                    path="package.json",
+                )
 
 
 # -- dependency sources -------------------------------------------------------------------

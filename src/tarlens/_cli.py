@@ -6,8 +6,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from tarlens import __version__
+
+if TYPE_CHECKING:
+    from tarlens._engine import Report
+    from tarlens._limits import Limits
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -30,6 +35,40 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_ERROR, f"tarlens: error: {message}\n")
 
 
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument(
+        "--fail-on",
+        choices=_SEVERITIES,
+        default="high",
+        help="exit 1 when a finding is at least this severe (default: high)",
+    )
+    p.add_argument(
+        "--select",
+        action="append",
+        default=None,
+        metavar="RULE",
+        help="run only these rules (id, id prefix or name; repeatable)",
+    )
+    p.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="skip these rules (id, id prefix or name; repeatable)",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="explain errors in detail")
+    limits = p.add_argument_group("limits (the input is refused beyond them)")
+    for name, what in _LIMIT_FLAGS.items():
+        limits.add_argument(
+            "--" + name.replace("_", "-"),
+            type=int,
+            default=None,
+            metavar="N",
+            help=f"maximum {what}",
+        )
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="tarlens",
@@ -41,37 +80,14 @@ def _parser() -> argparse.ArgumentParser:
 
     ins = sub.add_parser("inspect", help="describe one tarball and report its findings")
     ins.add_argument("tarball", help="path to the .tgz (use - for standard input)")
-    ins.add_argument("--format", choices=["text", "json"], default="text")
-    ins.add_argument(
-        "--fail-on",
-        choices=_SEVERITIES,
-        default="high",
-        help="exit 1 when a finding is at least this severe (default: high)",
+    _common(ins)
+
+    dif = sub.add_parser(
+        "diff", help="what changed between two releases (the published one and the staged one)"
     )
-    ins.add_argument(
-        "--select",
-        action="append",
-        default=None,
-        metavar="RULE",
-        help="run only these rules (id, id prefix or name; repeatable)",
-    )
-    ins.add_argument(
-        "--ignore",
-        action="append",
-        default=[],
-        metavar="RULE",
-        help="skip these rules (id, id prefix or name; repeatable)",
-    )
-    ins.add_argument("-v", "--verbose", action="store_true", help="explain errors in detail")
-    limits = ins.add_argument_group("limits (the input is refused beyond them)")
-    for name, what in _LIMIT_FLAGS.items():
-        limits.add_argument(
-            "--" + name.replace("_", "-"),
-            type=int,
-            default=None,
-            metavar="N",
-            help=f"maximum {what}",
-        )
+    dif.add_argument("old", help="the previous release's .tgz")
+    dif.add_argument("new", help="the release under review (e.g. from `npm stage download`)")
+    _common(dif)
 
     rules = sub.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=["text", "json"], default="text")
@@ -86,29 +102,51 @@ def _write(text: str) -> None:
     sys.stdout.flush()
 
 
+def _limits(args: argparse.Namespace) -> Limits:
+    from tarlens._limits import Limits  # noqa: PLC0415 - keep start-up fast
+
+    overrides = {n: getattr(args, n) for n in _LIMIT_FLAGS if getattr(args, n) is not None}
+    return Limits(**overrides)
+
+
+def _verdict(args: argparse.Namespace, report: Report) -> int:
+    from tarlens._engine import Severity  # noqa: PLC0415
+
+    for e in report.errors:
+        print(f"tarlens: warning: rule {e.rule_id} crashed: {e.message}", file=sys.stderr)
+    if args.fail_on == "none":
+        return EXIT_OK
+    failed = bool(report.at_least(Severity.parse(args.fail_on))) or bool(report.errors)
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
 def _inspect(args: argparse.Namespace) -> int:
-    from tarlens._engine import Severity, check  # noqa: PLC0415 - keep start-up fast
-    from tarlens._limits import Limits  # noqa: PLC0415
+    from tarlens._engine import check  # noqa: PLC0415
     from tarlens._reader import load  # noqa: PLC0415
     from tarlens._render import inspect_text, manifest_to_dict, to_json  # noqa: PLC0415
 
-    overrides = {n: getattr(args, n) for n in _LIMIT_FLAGS if getattr(args, n) is not None}
-    limits = Limits(**overrides)
     source = sys.stdin.buffer if args.tarball == "-" else args.tarball
-    manifest = load(source, limits=limits)
+    manifest = load(source, limits=_limits(args))
     report = check(manifest, select=args.select, ignore=args.ignore)
     if args.format == "json":
         _write(to_json(manifest_to_dict(manifest, report)))
     else:
         _write(inspect_text(manifest, report))
-    if report.errors:
-        for e in report.errors:
-            print(f"tarlens: warning: rule {e.rule_id} crashed: {e.message}", file=sys.stderr)
-    if args.fail_on == "none":
-        return EXIT_OK
-    threshold = Severity.parse(args.fail_on)
-    failed = bool(report.at_least(threshold)) or bool(report.errors)
-    return EXIT_FINDINGS if failed else EXIT_OK
+    return _verdict(args, report)
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from tarlens._diff import diff  # noqa: PLC0415
+    from tarlens._engine import check  # noqa: PLC0415
+    from tarlens._render import diff_text, diff_to_dict, to_json  # noqa: PLC0415
+
+    changes = diff(args.old, args.new, limits=_limits(args))
+    report = check(changes.new, diff=changes, select=args.select, ignore=args.ignore)
+    if args.format == "json":
+        _write(to_json(diff_to_dict(changes, report)))
+    else:
+        _write(diff_text(changes, report))
+    return _verdict(args, report)
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -137,6 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "inspect":
             return _inspect(args)
+        if args.command == "diff":
+            return _diff(args)
         if args.command == "rules":
             return _rules(args)
         return _explain(args)

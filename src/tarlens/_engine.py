@@ -18,6 +18,7 @@ from typing import Self
 
 import attrs
 
+from tarlens._diff import ReleaseDiff
 from tarlens._errors import ConfigError
 from tarlens._manifest import Manifest
 
@@ -57,10 +58,12 @@ class Confidence(_Ranked):
 
 @attrs.frozen
 class Release:
-    """What a rule looks at: the release under review and, when given, the one before it."""
+    """What a rule looks at: the release under review and, when given, the one before it
+    and the typed diff between the two."""
 
     manifest: Manifest
     previous: Manifest | None = None
+    diff: ReleaseDiff | None = None
 
 
 @attrs.frozen
@@ -216,14 +219,23 @@ def check(
     manifest: Manifest,
     *,
     previous: Manifest | None = None,
+    diff: ReleaseDiff | None = None,
     select: Sequence[str] | None = None,
     ignore: Sequence[str] = (),
 ) -> Report:
     """Run every selected rule over a release; return the findings, most severe first.
 
-    ``select``/``ignore`` take rule ids, id prefixes (``"ARC"``) or rule names.
+    With ``previous`` (or a ``diff`` from :func:`tarlens.diff`), the rules that judge what
+    changed run too; without, they are reported as skipped. ``select``/``ignore`` take rule
+    ids, id prefixes (``"ARC"``) or rule names.
     """
-    release = Release(manifest, previous)
+    if diff is not None:
+        previous = diff.old
+    elif previous is not None:
+        from tarlens._diff import diff as compute_diff  # noqa: PLC0415
+
+        diff = compute_diff(previous, manifest)
+    release = Release(manifest, previous, diff)
     findings: list[Finding] = []
     errors: list[RuleError] = []
     skipped: list[str] = []

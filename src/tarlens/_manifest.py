@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import enum
 import re
+import shlex
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -172,6 +173,8 @@ class Manifest:
     #: why ``npm install`` of this tarball would fail, if it would
     npm_refuses: tuple[str, ...]
     compression_ratio: float = attrs.field(repr=False, default=1.0)
+    #: where the bytes came from, when they can be read again (a path, or the bytes)
+    origin: str | bytes | None = attrs.field(repr=False, default=None, eq=False)
     _by_path: dict[str, File] = attrs.field(
         init=False,
         repr=False,
@@ -182,6 +185,39 @@ class Manifest:
     @property
     def unpacked_size(self) -> int:
         return sum(f.size for f in self.files)
+
+    @property
+    def entry_points(self) -> tuple[str, ...]:
+        """Installed files that consumers' code or PATH reaches first: ``main`` (or
+        ``index.js``), ``module``, ``browser``, every string target in ``exports`` and every
+        ``bin`` target, resolved the way Node resolves a file path."""
+        pkg = self.package_json
+        targets: list[str] = []
+        main = pkg.get("main")
+        targets.append(main if isinstance(main, str) and main else "index.js")
+        for key in ("module", "browser"):
+            if isinstance(pkg.get(key), str):
+                targets.append(pkg[key])
+        stack: list[Any] = [pkg.get("exports")]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, str):
+                targets.append(node)
+            elif isinstance(node, dict):
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
+        targets.extend(b.target for b in self.bin)
+        found: list[str] = []
+        for target in targets:
+            rel = _js.posix_normalize(target)
+            if rel.startswith(("/", "..")) or "*" in rel:
+                continue
+            for candidate in (rel, rel + ".js", rel + ".json", rel + "/index.js"):
+                if candidate in self._by_path and candidate not in found:
+                    found.append(candidate)
+                    break
+        return tuple(found)
 
     @property
     def install_scripts(self) -> tuple[Script, ...]:
@@ -203,7 +239,14 @@ def keep_for_manifest(path: str, size: int, limits: Limits) -> bool:
     return path in ("package.json", "npm-shrinkwrap.json") or bool(_NESTED_MANIFEST.match(path))
 
 
-def build(source: str, reader: TarReader, info: ContainerInfo, limits: Limits) -> Manifest:
+def build(
+    source: str,
+    reader: TarReader,
+    info: ContainerInfo,
+    limits: Limits,
+    *,
+    origin: str | bytes | None = None,
+) -> Manifest:
     anomalies = list(reader.anomalies)
     pj_file = reader.files.get("package.json")
     if pj_file is None:
@@ -277,6 +320,7 @@ def build(source: str, reader: TarReader, info: ContainerInfo, limits: Limits) -
         packing=packing,
         npm_refuses=npm_refuses,
         compression_ratio=info.ratio,
+        origin=origin,
     )
 
 
@@ -367,6 +411,30 @@ def _scripts(
         out.append(Script("start", "node server.js", ScriptWhen.NEVER, implicit=True))
     order = {e: i for i, e in enumerate((*INSTALL_EVENTS, *PREPARE_EVENTS))}
     out.sort(key=lambda s: (order.get(s.event, len(order)), s.event))
+    return tuple(out)
+
+
+_SCRIPT_FILE = re.compile(r"\.(?:c|m)?js\Z|\.(?:sh|bat|cmd|ps1|py|node|dll|so|exe)\Z", re.I)
+
+
+def script_files(command: str) -> tuple[str, ...]:
+    """The package files a lifecycle command runs (``node x.js``, ``sh ./x.sh``, ...).
+
+    Words that name a file with a script or binary extension, as package-relative paths;
+    URLs, variables and paths outside the package are not files of the package.
+    """
+    try:
+        words = shlex.split(command, posix=True)
+    except ValueError:
+        words = command.split()
+    out: list[str] = []
+    for word in words:
+        for part in re.split(r"[=,;]", word):
+            if not _SCRIPT_FILE.search(part) or "://" in part or "$" in part or "%" in part:
+                continue
+            rel = _js.posix_normalize(part.replace("\\", "/"))
+            if not rel.startswith(("/", "..")) and rel not in out:
+                out.append(rel)
     return tuple(out)
 
 

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Collection
 
 from tarlens._container import ContainerInfo, Source, iter_tar, open_source
+from tarlens._errors import InputError
 from tarlens._limits import Limits
 from tarlens._manifest import Manifest, build, keep_for_manifest
-from tarlens._tar import TarReader
+from tarlens._tar import ConsumeFn, InstalledFile, TarReader
 
 __all__: list[str] = []  # private module
+
+
+def _read(
+    source: Source,
+    limits: Limits,
+    keep: Callable[[str, int], bool],
+    stream: Callable[[str, int], bool] | None = None,
+    consume: ConsumeFn | None = None,
+) -> tuple[TarReader, ContainerInfo, str]:
+    stream_in, label, close = open_source(source)
+    try:
+        info = ContainerInfo()
+        reader = TarReader(limits, keep, stream, consume)
+        for chunk in iter_tar(stream_in, info, limits):
+            reader.feed(chunk)
+        reader.finish()
+    finally:
+        if close:
+            stream_in.close()
+    return reader, info, label
 
 
 def load(
@@ -30,23 +52,48 @@ def load(
     ``File.data`` (``package.json`` files and ``npm-shrinkwrap.json`` always are).
 
     >>> import tarlens
-    >>> m = tarlens.load("fixtures/examples/previous.tgz")  # doctest: +SKIP
-    >>> m.name, m.version  # doctest: +SKIP
-    ('left-pad-plus', '1.4.0')
+    >>> m = tarlens.load("fixtures/examples/greeter-1.4.0.tgz")
+    >>> m.name, m.version, len(m.files)
+    ('@example/greeter', '1.4.0', 5)
     """
     limits = limits or Limits()
-    stream, label, close = open_source(source)
-    try:
-        info = ContainerInfo()
 
-        def want(path: str, size: int) -> bool:
-            return keep_for_manifest(path, size, limits) or (keep is not None and keep(path, size))
+    def want(path: str, size: int) -> bool:
+        return keep_for_manifest(path, size, limits) or (keep is not None and keep(path, size))
 
-        reader = TarReader(limits, want)
-        for chunk in iter_tar(stream, info, limits):
-            reader.feed(chunk)
-        reader.finish()
-    finally:
-        if close:
-            stream.close()
-    return build(label, reader, info, limits)
+    reader, info, label = _read(source, limits, want)
+    origin: str | bytes | None = None
+    if isinstance(source, (str, os.PathLike)):
+        origin = os.fspath(source)
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        origin = bytes(source)
+    return build(label, reader, info, limits, origin=origin)
+
+
+def read_files(
+    manifest: Manifest,
+    paths: Collection[str],
+    consume: Callable[[str, bytes], None],
+    *,
+    limits: Limits | None = None,
+) -> None:
+    """Read the tarball behind ``manifest`` again and hand the installed bytes of ``paths``
+    to ``consume(path, data)``, one file at a time (a duplicated path is handed over again
+    for every write; the last call carries the installed bytes).
+
+    Raises :class:`tarlens.InputError` when the manifest was loaded from a stream.
+    """
+    if manifest.origin is None:
+        raise InputError(manifest.source, "it was read from a stream and cannot be read again")
+    wanted = frozenset(paths)
+
+    def hand_over(target: InstalledFile, data: bytes) -> None:
+        consume(target.path, data)
+
+    _read(
+        manifest.origin,
+        limits or Limits(),
+        lambda _p, _s: False,
+        lambda p, _s: p in wanted,
+        hand_over,
+    )

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from tarlens._diff import ChangeStatus, ReleaseDiff
 from tarlens._engine import Report, Rule, Severity
 from tarlens._manifest import Manifest
 from tarlens._tar import EntryStatus
@@ -290,3 +291,254 @@ def explain_text(r: Rule) -> str:
 
 def severity_choices() -> list[str]:
     return [str(s) for s in Severity]
+
+
+# -- diff ---------------------------------------------------------------------------------
+
+
+def _identity(m: Manifest) -> dict[str, Any]:
+    return {"name": m.name, "version": m.version, "integrity": m.integrity, "shasum": m.shasum}
+
+
+def _spec(spec: Any) -> dict[str, Any] | None:
+    if spec is None:
+        return None
+    return {"spec": spec.raw, "type": str(spec.type), "source": str(spec.source)}
+
+
+def diff_to_dict(d: ReleaseDiff, report: Report) -> dict[str, Any]:
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "old": _identity(d.old),
+        "new": _identity(d.new),
+        "files": {
+            "added": list(d.added),
+            "removed": list(d.removed),
+            "modified": list(d.modified),
+            "renamed": [{"from": a, "to": b} for a, b in d.renamed],
+        },
+        "file_changes": [
+            {
+                "path": c.path,
+                "status": str(c.status),
+                "renamed_from": c.renamed_from,
+                "content_changed": c.content_changed,
+                "mode_changed": c.mode_changed,
+                "old": None
+                if c.old is None
+                else {"size": c.old.size, "mode": c.old.mode, "sha256": c.old.sha256},
+                "new": None
+                if c.new is None
+                else {"size": c.new.size, "mode": c.new.mode, "sha256": c.new.sha256},
+                "text": None
+                if c.text is None
+                else {
+                    "lines_added": c.text.lines_added,
+                    "lines_removed": c.text.lines_removed,
+                    "hunks": [
+                        [h.old_start, h.old_count, h.new_start, h.new_count]
+                        for h in c.text.hunks[:200]
+                    ],
+                    "added_bytes": c.text.added_bytes,
+                    "longest_added_line": c.text.longest_added_line,
+                    "longest_added_at": c.text.longest_added_at,
+                    "added_entropy": round(c.text.added_entropy, 3),
+                    "summary": c.text.summary,
+                    "approximate": c.text.approximate,
+                },
+            }
+            for c in d.files
+        ],
+        "scripts": [
+            {
+                "event": s.event,
+                "old": s.old,
+                "new": s.new,
+                "install_time": s.install_time,
+                "runs_changed_files": list(s.runs_changed_files),
+            }
+            for s in d.scripts
+        ],
+        "dependencies": [
+            {
+                "field": c.field,
+                "name": c.name,
+                "status": str(c.status),
+                "old": _spec(c.old),
+                "new": _spec(c.new),
+                "source_changed": c.source_changed,
+            }
+            for c in d.dependencies
+        ],
+        "fields": [{"field": c.field, "old": c.old, "new": c.new} for c in d.fields],
+        "package_json": [
+            {"pointer": c.pointer, "change": c.change, "old": c.old, "new": c.new}
+            for c in d.package_json
+        ],
+        "bundled": [
+            {
+                "path": c.path,
+                "status": str(c.status),
+                "old_version": c.old.version if c.old else None,
+                "new_version": c.new.version if c.new else None,
+                "new_scripts": [s.command for s in c.new.scripts] if c.new else [],
+            }
+            for c in d.bundled
+        ],
+        "shrinkwrap": [
+            {
+                "path": c.path,
+                "status": str(c.status),
+                "old_version": c.old_version,
+                "new_version": c.new_version,
+                "new_source": None if c.new_source is None else str(c.new_source),
+                "new_resolved": c.new_resolved,
+                "has_install_script": c.has_install_script,
+            }
+            for c in d.shrinkwrap
+        ],
+        "new_anomalies": [
+            {"kind": str(a.kind), "path": a.path, "detail": a.detail} for a in d.new_anomalies
+        ],
+        "packing": list(d.packing),
+        "sizes": {
+            "old_files": d.sizes.old_files,
+            "new_files": d.sizes.new_files,
+            "old_bytes": d.sizes.old_bytes,
+            "new_bytes": d.sizes.new_bytes,
+        },
+        "mass_deletion": d.mass_deletion,
+        "notes": list(d.notes),
+        "findings": findings_to_list(report),
+        "rule_errors": [{"rule_id": e.rule_id, "message": e.message} for e in report.errors],
+    }
+
+
+def diff_text(d: ReleaseDiff, report: Report) -> str:
+    """What a reviewer reads before `npm stage approve`: summary first, then the details."""
+    a, b = d.old, d.new
+    out = [
+        f"{safe(b.name or '?')} {safe(a.version or '?')} -> {safe(b.version or '?')}",
+        f"  old  {a.integrity}",
+        f"  new  {b.integrity}",
+        f"  files  {len(d.added)} added, {len(d.removed)} removed, {len(d.modified)} modified"
+        + (f", {len(d.renamed)} renamed" if d.renamed else "")
+        + f" ({d.sizes.old_files} -> {d.sizes.new_files} files, "
+        f"{d.sizes.old_bytes} -> {d.sizes.new_bytes} bytes)",
+    ]
+    worst = report.max_severity
+    out.append(
+        f"  verdict  {len(report.findings)} findings"
+        + (f", worst {worst}" if worst is not None else "")
+    )
+    if d.mass_deletion:
+        out.append("  MASS DELETION: most of the previous release is gone")
+    for why in b.npm_refuses:
+        out.append(f"  NPM REFUSES {safe(why)}")
+    for note in d.notes:
+        out.append(f"  note  {safe(note)}")
+    out.append("")
+    out.append("findings")
+    out.extend(_lines_findings(report))
+    out.append("")
+    out.append("scripts")
+    if not d.scripts:
+        out.append("  unchanged")
+    for s in d.scripts:
+        tag = "install-time " if s.install_time else ""
+        if s.old is None:
+            out.append(f"  + {tag}{s.event}: {safe(s.new or '')}")
+        elif s.new is None:
+            out.append(f"  - {tag}{s.event}: {safe(s.old)}")
+        elif s.old != s.new:
+            out.append(f"  ~ {tag}{s.event}: {safe(s.old)} -> {safe(s.new)}")
+        else:
+            out.append(f"  = {tag}{s.event}: {safe(s.new)} (unchanged, but runs changed files)")
+        for p in s.runs_changed_files:
+            out.append(f"      runs {safe(p)}, which this release adds or changes")
+    out.append("")
+    out.append("dependencies")
+    dev = [dc for dc in d.dependencies if dc.field in ("devDependencies", "overrides")]
+    shown = [dc for dc in d.dependencies if dc not in dev]
+    if not shown:
+        out.append("  unchanged" if not dev else "  no change consumers install")
+    if dev:
+        out.append(
+            f"  ({len(dev)} devDependencies/overrides changes not shown: consumers do "
+            "not install them)"
+        )
+    for dc in shown:
+        old = f"{safe(dc.old.raw)} ({dc.old.type})" if dc.old else ""
+        new = f"{safe(dc.new.raw)} ({dc.new.type})" if dc.new else ""
+        sign = {"added": "+", "removed": "-"}.get(str(dc.status), "~")
+        arrow = f"{old} -> {new}" if dc.old and dc.new else (new or old)
+        out.append(f"  {sign} {dc.field}.{safe(dc.name)} {arrow}")
+    bins = {b.target for b in b.bin}
+    executables = [
+        c
+        for c in d.files
+        if c.new is not None
+        and c.status is not ChangeStatus.REMOVED
+        and (c.status is not ChangeStatus.MODIFIED or c.mode_changed)
+        and (c.new.mode & 0o111 or c.path in bins)
+    ]
+    if executables:
+        out.append("")
+        out.append("new or newly executable files")
+        for c in executables:
+            out.append(
+                f"  {safe(c.path)} (mode {c.new.mode:04o}, {c.new.size} bytes)"  # type: ignore[union-attr]
+                + (" bin" if c.path in bins else "")
+            )
+    entries = set(b.entry_points)
+    touched = [c for c in d.files if c.path in entries and c.status is ChangeStatus.MODIFIED]
+    if touched:
+        out.append("")
+        out.append("modified entry points")
+        for c in touched:
+            summary = c.text.summary if c.text else "content changed"
+            out.append(f"  {safe(c.path)}: {summary}")
+    if d.fields or d.package_json:
+        out.append("")
+        out.append("package.json")
+        for fc in d.fields:
+            out.append(f"  ~ {fc.field}: {safe(_short(fc.old))} -> {safe(_short(fc.new))}")
+        for jc in d.package_json[:50]:
+            out.append(
+                f"  ~ {safe(jc.pointer)} ({jc.change}): {safe(_short(jc.old))} -> "
+                f"{safe(_short(jc.new))}"
+            )
+    if d.bundled or d.shrinkwrap:
+        out.append("")
+        out.append("bundled packages and shrinkwrap")
+        for bc in d.bundled[:50]:
+            out.append(f"  {bc.status} {safe(bc.path)}")
+        for sc in d.shrinkwrap[:50]:
+            out.append(
+                f"  {sc.status} {safe(sc.path)} {safe(sc.new_version or '')} {sc.new_source or ''}"
+            )
+    if d.packing:
+        out.append("")
+        out.append("packing")
+        out.extend(f"  {safe(p)}" for p in d.packing)
+    out.append("")
+    out.append("files")
+    for c in d.files[:500]:
+        sign = {"added": "+", "removed": "-", "renamed": ">"}.get(str(c.status), "~")
+        extra = ""
+        if c.renamed_from:
+            extra = f" (from {safe(c.renamed_from)})"
+        if c.text is not None:
+            extra += f"  {c.text.summary}"
+        elif c.mode_changed and not c.content_changed and c.old and c.new:
+            extra += f"  mode {c.old.mode:04o} -> {c.new.mode:04o}"
+        size = c.new.size if c.new else c.old.size if c.old else 0
+        out.append(f"  {sign} {safe(c.path)} ({size} bytes){extra}")
+    if len(d.files) > 500:
+        out.append(f"  ... and {len(d.files) - 500} more")
+    return "\n".join(out) + "\n"
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True) if value is not None else "-"
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -385,17 +385,31 @@ class _Body:
     meta: bytearray | None
     target: InstalledFile | None
     size: int = 0
+    store: bool = False  # keep the bytes in InstalledFile.data
+    stream: bool = False  # hand the bytes to the reader's consumer, then drop them
 
 
 KeepFn = Callable[[str, int], bool]
+ConsumeFn = Callable[[InstalledFile, bytes], None]
 
 
 class TarReader:
     """Feed it the uncompressed tar stream; read the results after :meth:`finish`."""
 
-    def __init__(self, limits: Limits, keep: KeepFn) -> None:
+    def __init__(
+        self,
+        limits: Limits,
+        keep: KeepFn,
+        stream: KeepFn | None = None,
+        consume: ConsumeFn | None = None,
+    ) -> None:
+        """``keep(path, size)``: store that file's bytes in ``InstalledFile.data``.
+        ``stream(path, size)``: hand its bytes to ``consume`` when complete, then drop them
+        (memory stays bounded by the largest such file, not by the tarball)."""
         self.limits = limits
         self.keep = keep
+        self.stream = stream
+        self.consume = consume
         self.entries: list[RawEntry] = []
         self.files: dict[str, InstalledFile] = {}
         self.anomalies: list[Anomaly] = []
@@ -697,8 +711,13 @@ class TarReader:
             base, status, detail, installed_as=target.path if target else None, pending=has_body
         )
         if has_body:
-            keep = target is not None and self.keep(target.path, remain)
-            self._start_body(index, remain, block_remain, target, meta=False, keep=keep)
+            store = target is not None and self.keep(target.path, remain)
+            stream = (
+                target is not None and self.stream is not None and self.stream(target.path, remain)
+            )
+            self._start_body(
+                index, remain, block_remain, target, meta=False, keep=store, stream=stream
+            )
 
     def _reader_differences(
         self,
@@ -823,6 +842,7 @@ class TarReader:
         *,
         meta: bool,
         keep: bool = False,
+        stream: bool = False,
     ) -> None:
         if target is not None and remain > self.limits.max_file_bytes:
             raise LimitExceeded(
@@ -830,28 +850,21 @@ class TarReader:
                 self.limits.max_file_bytes,
                 what=f"the entry {target.path!r} ({remain} bytes)",
             )
-        if block_remain == 0:
-            self._end_body(
-                _Body(
-                    index,
-                    0,
-                    0,
-                    None if meta else hashlib.sha256(),
-                    bytearray() if keep else None,
-                    None,
-                    target,
-                )
-            )
-            return
-        self._body = _Body(
+        body = _Body(
             entry=index,
             remain=remain,
             block_remain=block_remain,
             hasher=None if meta else hashlib.sha256(),
-            keep=bytearray() if keep else None,
+            keep=bytearray() if keep or stream else None,
             meta=bytearray() if meta else None,
             target=target,
+            store=keep,
+            stream=stream,
         )
+        if block_remain == 0:
+            self._end_body(body)
+        else:
+            self._body = body
 
     def _end_body(self, body: _Body) -> None:
         digest = body.hasher.hexdigest() if body.hasher is not None else None
@@ -865,8 +878,11 @@ class TarReader:
         if target is not None and digest is not None:
             target.size = body.size
             target.sha256 = digest
-            target.data = bytes(body.keep) if body.keep is not None else None
             target.entry = body.entry
+            data = bytes(body.keep) if body.keep is not None else None
+            target.data = data if body.store else None
+            if body.stream and data is not None and self.consume is not None:
+                self.consume(target, data)
 
     def _emit_meta(self, data: bytes) -> None:
         text = _js.buffer_to_string(data)
