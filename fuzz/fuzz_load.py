@@ -1,4 +1,5 @@
-"""Coverage-guided fuzzing of `tarlens.load`, `tarlens.check` and the renderers (atheris).
+"""Coverage-guided fuzzing of `tarlens.load`, `tarlens.diff`, `tarlens.check` and the
+renderers (atheris).
 
 Property: for any input, `load` returns a manifest or raises a `TarlensError`; then `check`
 reports no crashing rule and every renderer returns a string. Anything else is a bug.
@@ -28,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 with atheris.instrument_imports():
     import tarlens
-    from tarlens._render import inspect_text, manifest_to_dict, to_json
+    from tarlens._render import diff_text, diff_to_dict, inspect_text, manifest_to_dict, to_json
 
 from fixtures import hostile  # noqa: E402
 from fixtures import tarcraft as tc  # noqa: E402
@@ -47,6 +48,7 @@ SEEDS = [_plain(c.build()) for c in hostile.CASES if not c.heavy] + [
     _plain((ROOT / "fixtures" / "examples" / n).read_bytes())
     for n in ("greeter-1.4.0.tgz", "greeter-1.4.1-staged.tgz")
 ]
+BASELINE = tarlens.load(ROOT / "fixtures" / "examples" / "greeter-1.4.0.tgz")
 FIELDS = [
     (0, 100),
     (100, 8),
@@ -114,6 +116,15 @@ def TestOneInput(buf: bytes) -> None:  # noqa: N802 - atheris's name
         raise AssertionError(f"a rule crashed: {report.errors}")
     to_json(manifest_to_dict(m, report))
     inspect_text(m, report)
+    # the mutated release against the example it most likely came from: diff, rules, renderers
+    changes = tarlens.diff(BASELINE, data)
+    report = tarlens.check(changes.new, diff=changes)
+    if report.errors:
+        raise AssertionError(f"a rule crashed on a diff: {report.errors}")
+    to_json(diff_to_dict(changes, report))
+    diff_text(changes, report)
+    for path in changes.modified[:2]:
+        changes.unified(path, max_lines=200)
 
 
 def main() -> None:

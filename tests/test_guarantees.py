@@ -16,7 +16,7 @@ import tarlens
 from fixtures import hostile
 from fixtures import tarcraft as tc
 from fixtures.examples import build as examples
-from tarlens._render import inspect_text, manifest_to_dict, to_json
+from tarlens._render import diff_text, diff_to_dict, inspect_text, manifest_to_dict, to_json
 from tests.conftest import pj
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
@@ -94,14 +94,22 @@ SAMPLES = [c for c in hostile.CASES if not c.heavy]
 
 
 def test_loading_checking_and_rendering_touch_nothing(guard: list[tuple[str, str]]) -> None:
+    baseline = tarlens.load(examples.HERE / "greeter-1.4.0.tgz")
     for case in SAMPLES:
+        data = case.build()
         try:
-            m = tarlens.load(case.build())
+            m = tarlens.load(data)
         except tarlens.TarlensError:
             continue
         report = tarlens.check(m)
         to_json(manifest_to_dict(m, report))
         inspect_text(m, report)
+        changes = tarlens.diff(baseline, data)
+        report = tarlens.check(changes.new, diff=changes)
+        to_json(diff_to_dict(changes, report))
+        diff_text(changes, report)
+        for path in changes.modified:
+            changes.unified(path)
     assert guard == []
 
 
@@ -186,6 +194,11 @@ def test_any_mutation_gives_a_manifest_or_a_tarlens_error(data: bytes) -> None:
     assert not report.errors, report.errors
     to_json(manifest_to_dict(m, report))
     inspect_text(m, report)
+    changes = tarlens.diff(BASE_TAR, data)
+    report = tarlens.check(changes.new, diff=changes)
+    assert not report.errors, report.errors
+    to_json(diff_to_dict(changes, report))
+    diff_text(changes, report)
 
 
 @settings(max_examples=200, derandomize=True, deadline=None)
