@@ -20,13 +20,16 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 __all__ = [
+    "Allow",
     "Anomaly",
     "AnomalyKind",
     "ArchiveError",
+    "Baseline",
     "Bin",
     "BundledPackage",
     "ChangeStatus",
     "Confidence",
+    "Config",
     "ConfigError",
     "Dependency",
     "EntryStatus",
@@ -38,6 +41,7 @@ __all__ = [
     "Limits",
     "Manifest",
     "PackageJsonError",
+    "Policy",
     "RawEntry",
     "ReleaseDiff",
     "Report",
@@ -57,6 +61,7 @@ __all__ = [
     "classify_spec",
     "diff",
     "load",
+    "load_config",
     "rules",
 ]
 
@@ -97,12 +102,18 @@ _LAZY = {
     "ReleaseDiff": "tarlens._diff",
     "TextChange": "tarlens._diff",
     "diff": "tarlens._diff",
+    "Allow": "tarlens._config",
+    "Baseline": "tarlens._config",
+    "Config": "tarlens._config",
+    "Policy": "tarlens._config",
+    "load_config": "tarlens._config",
 }
 _RENAMED = {"classify_spec": ("tarlens._npa", "classify")}
 
 if TYPE_CHECKING:
     from tarlens import rules
     from tarlens._anomaly import Anomaly, AnomalyKind
+    from tarlens._config import Allow, Baseline, Config, Policy, load_config
     from tarlens._diff import ChangeStatus, FileChange, ReleaseDiff, TextChange, diff
     from tarlens._engine import Confidence, Finding, Report, Rule, Severity, check
     from tarlens._errors import (

@@ -1100,7 +1100,7 @@ def script_file_missing(release: Release) -> Iterator[Evidence]:
                 )
 
 
-# -- dependency sources -------------------------------------------------------------------
+# -- install-source policy --------------------------------------------------------------------
 
 
 @rule(
@@ -1191,3 +1191,42 @@ def shrinkwrap_non_registry_source(release: Release) -> Iterator[Evidence]:
                 f"{e.path} resolves to {e.resolved or e.version!r} ({e.source})",
                 path="npm-shrinkwrap.json",
             )
+
+
+@rule(
+    id="POL001",
+    name="install-source-blocked",
+    severity=Severity.HIGH,
+    confidence=Confidence.HIGH,
+    cwe=829,
+)
+def install_source_blocked(release: Release) -> Iterator[Evidence]:
+    """npm's install-source policy would refuse, or silently drop, a dependency.
+
+    ## What it does
+    Evaluates every dependency spec the release declares against the configured policy,
+    mirroring npm 11.15+ ``--allow-git``, ``--allow-remote``, ``--allow-file`` and
+    ``--allow-directory`` (``all``, ``none``, ``root``). A published package's specs are its
+    consumers' dependencies' specs, so ``root`` blocks them. The ``npm12`` preset
+    (``allow-git=none``, ``allow-remote=none``) is what npm 12 does by default.
+
+    ## Why is this risky
+    A blocked dependency makes ``npm install`` fail for consumers; a blocked *optional*
+    dependency is dropped without a word, so the package runs without code it expects.
+
+    ## Example
+    ``"dependencies": {"x": "github:o/x"}`` under ``policy = "npm12"``.
+    """
+    policy = release.policy
+    for d in release.manifest.dependencies:
+        if not d.installed_by_consumers or d.bundled:
+            continue
+        source = str(d.spec.source)
+        if policy.allows(source):
+            continue
+        what = "drops it silently" if d.optional else "refuses to install the package"
+        yield Evidence(
+            f"{d.field}.{d.name} = {d.spec.raw!r} is a {source} spec: npm with "
+            f"--allow-{source}={getattr(policy, 'allow_' + source)} {what}",
+            path="package.json",
+        )

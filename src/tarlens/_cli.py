@@ -8,9 +8,12 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import attrs
+
 from tarlens import __version__
 
 if TYPE_CHECKING:
+    from tarlens._config import Config
     from tarlens._engine import Report
     from tarlens._limits import Limits
 
@@ -40,8 +43,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--fail-on",
         choices=_SEVERITIES,
-        default="high",
-        help="exit 1 when a finding is at least this severe (default: high)",
+        default=None,
+        help="exit 1 when a finding is at least this severe (default: high, or the "
+        "configuration's fail-on)",
     )
     p.add_argument(
         "--select",
@@ -58,6 +62,32 @@ def _common(p: argparse.ArgumentParser) -> None:
         help="skip these rules (id, id prefix or name; repeatable)",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="explain errors in detail")
+    cfg = p.add_argument_group("configuration (flags add to the project's configuration)")
+    cfg.add_argument(
+        "--config",
+        metavar="FILE",
+        help="tarlens.toml or pyproject.toml to read (default: look in the current "
+        "directory and its parents)",
+    )
+    cfg.add_argument(
+        "--severity",
+        action="append",
+        default=[],
+        metavar="RULE=LEVEL",
+        help="override a rule's severity (repeatable)",
+    )
+    cfg.add_argument("--baseline", metavar="FILE", help="suppress the findings it accepts")
+    cfg.add_argument(
+        "--policy",
+        choices=["npm11", "npm12"],
+        help="install-source policy preset (npm12: allow-git=none, allow-remote=none)",
+    )
+    for source in ("git", "remote", "file", "directory"):
+        cfg.add_argument(
+            f"--allow-{source}",
+            choices=["all", "none", "root"],
+            help=f"like npm's --allow-{source}",
+        )
     limits = p.add_argument_group("limits (the input is refused beyond them)")
     for name, what in _LIMIT_FLAGS.items():
         limits.add_argument(
@@ -89,6 +119,21 @@ def _parser() -> argparse.ArgumentParser:
     dif.add_argument("new", help="the release under review (e.g. from `npm stage download`)")
     _common(dif)
 
+    base = sub.add_parser(
+        "baseline",
+        help="accept the current findings: write a suppression baseline (JSON) to stdout",
+    )
+    base.add_argument("tarballs", nargs="+", metavar="TGZ", help="NEW, or OLD NEW to diff")
+    base.add_argument("--reason", required=True, help="why these findings are accepted")
+    base.add_argument("--expires", metavar="YYYY-MM-DD", help="when the acceptance lapses")
+    base.add_argument(
+        "--min-severity",
+        choices=_SEVERITIES[:-1],
+        default="info",
+        help="accept only findings at least this severe",
+    )
+    _common(base)
+
     rules = sub.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=["text", "json"], default="text")
 
@@ -109,6 +154,32 @@ def _limits(args: argparse.Namespace) -> Limits:
     return Limits(**overrides)
 
 
+def _config(args: argparse.Namespace) -> Config:
+    from tarlens._config import Allow, Baseline, load_config, parse_policy  # noqa: PLC0415
+    from tarlens._errors import ConfigError  # noqa: PLC0415
+
+    config = load_config(args.config)
+    severity = dict(config.severity)
+    for item in args.severity:
+        key, sep, level = item.partition("=")
+        if not sep or level not in ("info", "low", "medium", "high", "critical"):
+            raise ConfigError("--severity", f"{item!r} is not RULE=info|low|medium|high|critical")
+        severity[key] = level
+    policy = parse_policy(args.policy, "--policy") if args.policy else config.policy
+    changes = {
+        f"allow_{s}": Allow(getattr(args, f"allow_{s}"))
+        for s in ("git", "remote", "file", "directory")
+        if getattr(args, f"allow_{s}") is not None
+    }
+    policy = attrs.evolve(policy, **changes)
+    baseline = Baseline.from_file(args.baseline) if args.baseline else config.baseline
+    fail_on = args.fail_on if args.fail_on is not None else config.fail_on
+    args.fail_on = fail_on
+    return attrs.evolve(
+        config, severity=severity, policy=policy, baseline=baseline, fail_on=fail_on
+    )
+
+
 def _verdict(args: argparse.Namespace, report: Report) -> int:
     from tarlens._engine import Severity  # noqa: PLC0415
 
@@ -126,8 +197,9 @@ def _inspect(args: argparse.Namespace) -> int:
     from tarlens._render import inspect_text, manifest_to_dict, to_json  # noqa: PLC0415
 
     source = sys.stdin.buffer if args.tarball == "-" else args.tarball
+    config = _config(args)
     manifest = load(source, limits=_limits(args))
-    report = check(manifest, select=args.select, ignore=args.ignore)
+    report = check(manifest, select=args.select, ignore=args.ignore, config=config)
     if args.format == "json":
         _write(to_json(manifest_to_dict(manifest, report)))
     else:
@@ -140,13 +212,47 @@ def _diff(args: argparse.Namespace) -> int:
     from tarlens._engine import check  # noqa: PLC0415
     from tarlens._render import diff_text, diff_to_dict, to_json  # noqa: PLC0415
 
+    config = _config(args)
     changes = diff(args.old, args.new, limits=_limits(args))
-    report = check(changes.new, diff=changes, select=args.select, ignore=args.ignore)
+    report = check(changes.new, diff=changes, select=args.select, ignore=args.ignore, config=config)
     if args.format == "json":
         _write(to_json(diff_to_dict(changes, report)))
     else:
         _write(diff_text(changes, report))
     return _verdict(args, report)
+
+
+def _baseline(args: argparse.Namespace) -> int:
+    import datetime as dt  # noqa: PLC0415
+
+    from tarlens._config import Baseline, Suppression  # noqa: PLC0415
+    from tarlens._diff import diff  # noqa: PLC0415
+    from tarlens._engine import Severity, check  # noqa: PLC0415
+    from tarlens._errors import ConfigError  # noqa: PLC0415
+    from tarlens._reader import load  # noqa: PLC0415
+
+    if len(args.tarballs) > 2:
+        raise ConfigError("baseline", "give NEW, or OLD NEW")
+    expires = None
+    if args.expires:
+        try:
+            expires = dt.date.fromisoformat(args.expires)
+        except ValueError:
+            raise ConfigError("--expires", f"{args.expires!r} is not a date") from None
+    config = attrs.evolve(_config(args), baseline=None)
+    if len(args.tarballs) == 2:
+        changes = diff(*args.tarballs, limits=_limits(args))
+        report = check(changes.new, diff=changes, config=config)
+    else:
+        report = check(load(args.tarballs[0], limits=_limits(args)), config=config)
+    floor = Severity.parse(args.min_severity)
+    accepted = tuple(
+        Suppression(f.rule_id, f.path, f.fingerprint, args.reason, expires)
+        for f in report.findings
+        if f.severity >= floor
+    )
+    _write(Baseline(accepted).to_json())
+    return EXIT_OK
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -177,6 +283,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _inspect(args)
         if args.command == "diff":
             return _diff(args)
+        if args.command == "baseline":
+            return _baseline(args)
         if args.command == "rules":
             return _rules(args)
         return _explain(args)

@@ -9,6 +9,7 @@ that crashes is reported in :attr:`Report.errors`, never read as "no findings".
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import inspect
 import re
@@ -18,6 +19,7 @@ from typing import Self
 
 import attrs
 
+from tarlens._config import Config, Policy, fingerprint
 from tarlens._diff import ReleaseDiff
 from tarlens._errors import ConfigError
 from tarlens._manifest import Manifest
@@ -64,6 +66,8 @@ class Release:
     manifest: Manifest
     previous: Manifest | None = None
     diff: ReleaseDiff | None = None
+    #: the install-source policy the project reviews against (npm 11 defaults unless set)
+    policy: Policy = attrs.field(factory=Policy)
 
 
 @attrs.frozen
@@ -119,6 +123,8 @@ class Finding:
     path: str | None = None
     line: int | None = None
     cwe: int | None = None
+    #: stable identity: rule, path and the content concerned (baselines and SARIF use it)
+    fingerprint: str = ""
 
 
 @attrs.frozen
@@ -135,6 +141,8 @@ class Report:
     findings: tuple[Finding, ...]
     errors: tuple[RuleError, ...] = ()
     skipped: tuple[str, ...] = ()
+    #: findings left out on purpose, with why (a path allowlist, a baseline entry's reason)
+    suppressed: tuple[tuple[Finding, str], ...] = ()
 
     @property
     def max_severity(self) -> Severity | None:
@@ -222,21 +230,31 @@ def check(
     diff: ReleaseDiff | None = None,
     select: Sequence[str] | None = None,
     ignore: Sequence[str] = (),
+    config: Config | None = None,
+    today: dt.date | None = None,
 ) -> Report:
     """Run every selected rule over a release; return the findings, most severe first.
 
     With ``previous`` (or a ``diff`` from :func:`tarlens.diff`), the rules that judge what
     changed run too; without, they are reported as skipped. ``select``/``ignore`` take rule
-    ids, id prefixes (``"ARC"``) or rule names.
+    ids, id prefixes (``"ARC"``) or rule names, on top of ``config`` (see
+    :func:`tarlens.load_config`), which also brings severity overrides, path allowlists, the
+    install-source policy and a suppression baseline.
     """
+    config = config or Config()
+    today = today or dt.date.today()
+    if select is None:
+        select = config.select
+    ignore = (*ignore, *config.ignore)
     if diff is not None:
         previous = diff.old
     elif previous is not None:
         from tarlens._diff import diff as compute_diff  # noqa: PLC0415
 
         diff = compute_diff(previous, manifest)
-    release = Release(manifest, previous, diff)
+    release = Release(manifest, previous, diff, config.policy)
     findings: list[Finding] = []
+    suppressed: list[tuple[Finding, str]] = []
     errors: list[RuleError] = []
     skipped: list[str] = []
     for r in all_rules():
@@ -250,18 +268,31 @@ def check(
         except Exception as exc:  # noqa: BLE001 - a crashing rule is reported, not fatal
             errors.append(RuleError(r.id, f"{type(exc).__name__}: {exc}", traceback.format_exc()))
             continue
+        override = config.severity.get(r.id) or config.severity.get(r.name)
         for ev in evidence:
-            findings.append(
-                Finding(
-                    rule_id=r.id,
-                    rule=r.name,
-                    severity=ev.severity or r.severity,
-                    confidence=r.confidence,
-                    message=ev.message,
-                    path=ev.path,
-                    line=ev.line,
-                    cwe=r.cwe,
-                )
+            installed = manifest.file(ev.path) if ev.path else None
+            finding = Finding(
+                rule_id=r.id,
+                rule=r.name,
+                severity=Severity.parse(override) if override else ev.severity or r.severity,
+                confidence=r.confidence,
+                message=ev.message,
+                path=ev.path,
+                line=ev.line,
+                cwe=r.cwe,
+                fingerprint=fingerprint(
+                    r.id, ev.path, installed.sha256 if installed is not None else ev.message
+                ),
             )
+            if config.allowed(r.id, r.name, ev.path):
+                suppressed.append((finding, "path allowed by the configuration"))
+                continue
+            accepted = (
+                config.baseline.match(r.id, finding.fingerprint, today) if config.baseline else None
+            )
+            if accepted is not None:
+                suppressed.append((finding, f"baseline: {accepted.reason}"))
+                continue
+            findings.append(finding)
     findings.sort(key=lambda f: (-f.severity, f.rule_id, f.path or "", f.message))
-    return Report(tuple(findings), tuple(errors), tuple(skipped))
+    return Report(tuple(findings), tuple(errors), tuple(skipped), tuple(suppressed))

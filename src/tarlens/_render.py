@@ -148,8 +148,16 @@ def manifest_to_dict(m: Manifest, report: Report) -> dict[str, Any]:
             for e in m.entries
         ],
         "findings": findings_to_list(report),
+        "suppressed": suppressed_to_list(report),
         "rule_errors": [{"rule_id": e.rule_id, "message": e.message} for e in report.errors],
     }
+
+
+def suppressed_to_list(report: Report) -> list[dict[str, Any]]:
+    return [
+        {"rule_id": f.rule_id, "path": f.path, "fingerprint": f.fingerprint, "why": why}
+        for f, why in report.suppressed
+    ]
 
 
 def findings_to_list(report: Report) -> list[dict[str, Any]]:
@@ -163,6 +171,7 @@ def findings_to_list(report: Report) -> list[dict[str, Any]]:
             "path": f.path,
             "line": f.line,
             "cwe": f.cwe,
+            "fingerprint": f.fingerprint,
         }
         for f in report.findings
     ]
@@ -180,6 +189,8 @@ def _lines_findings(report: Report) -> Iterable[str]:
         yield f"  {str(f.severity).upper():8} {f.rule_id} {f.rule}{where}: {safe(f.message)}"
     for e in report.errors:
         yield f"  ERROR    {e.rule_id} crashed: {safe(e.message)}"
+    if report.suppressed:
+        yield f"  ({len(report.suppressed)} suppressed by the configuration or the baseline)"
 
 
 def inspect_text(m: Manifest, report: Report) -> str:
@@ -410,6 +421,7 @@ def diff_to_dict(d: ReleaseDiff, report: Report) -> dict[str, Any]:
         "mass_deletion": d.mass_deletion,
         "notes": list(d.notes),
         "findings": findings_to_list(report),
+        "suppressed": suppressed_to_list(report),
         "rule_errors": [{"rule_id": e.rule_id, "message": e.message} for e in report.errors],
     }
 
