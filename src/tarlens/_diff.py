@@ -679,8 +679,8 @@ def _packing_changes(a: Manifest, b: Manifest) -> tuple[str, ...]:
             out.append(
                 f"{label} {', '.join(map(str, va)) or '-'} -> {', '.join(map(str, vb)) or '-'}"
             )
-    if set(pa.mtimes) != set(pb.mtimes):
-        out.append(f"entry mtimes changed ({len(pa.mtimes)} -> {len(pb.mtimes)} distinct values)")
+    if _mtime_style(pa.mtimes) != _mtime_style(pb.mtimes):
+        out.append(f"entry mtimes {_mtime_style(pa.mtimes)} -> {_mtime_style(pb.mtimes)}")
     if pa.directory_entries != pb.directory_entries:
         out.append(f"directory entries {pa.directory_entries} -> {pb.directory_entries}")
     if (pa.extended_headers > 0) != (pb.extended_headers > 0):
@@ -688,6 +688,16 @@ def _packing_changes(a: Manifest, b: Manifest) -> tuple[str, ...]:
     if pa.like_npm_pack and not pb.like_npm_pack:
         out.append("the previous release looked like `npm pack` output, this one does not")
     return tuple(out)
+
+
+def _mtime_style(mtimes: Sequence[int]) -> str:
+    from tarlens._manifest import NPM_PACK_MTIME  # noqa: PLC0415
+
+    if list(mtimes) == [NPM_PACK_MTIME]:
+        return "npm pack's fixed 1985-10-26"
+    if len(mtimes) <= 1:
+        return "one build timestamp"
+    return "several timestamps"
 
 
 def _mass_deletion(a: Manifest, b: Manifest, files: Sequence[FileChange]) -> bool:

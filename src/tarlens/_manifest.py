@@ -232,11 +232,23 @@ class Manifest:
         return path in self._by_path
 
 
+#: files that commonly hold credentials; their (small) contents are kept for the secret rules
+SECRET_FILE = re.compile(
+    r"(?:\A|/)(?:\.npmrc|\.yarnrc(?:\.yml)?|\.env(?:\.[\w.-]+)?|\.git-credentials|\.pypirc|"
+    r"\.netrc|\.dockercfg|credentials(?:\.json)?|id_(?:rsa|dsa|ecdsa|ed25519)|"
+    r"[^/]*\.(?:pem|key|p12|pfx|jks|kdbx))\Z",
+    re.IGNORECASE,
+)
+SECRET_FILE_MAX = 1024 * 1024
+
+
 def keep_for_manifest(path: str, size: int, limits: Limits) -> bool:
     """The files whose bytes the manifest needs (everything else is only hashed)."""
     if size > limits.max_package_json_bytes:
         return False
-    return path in ("package.json", "npm-shrinkwrap.json") or bool(_NESTED_MANIFEST.match(path))
+    if path in ("package.json", "npm-shrinkwrap.json") or _NESTED_MANIFEST.match(path):
+        return True
+    return size <= SECRET_FILE_MAX and bool(SECRET_FILE.search(path))
 
 
 def build(
