@@ -125,15 +125,16 @@ def test_limit_flags_reach_the_reader(tmp_path: Path) -> None:
     assert "max_entries" in result.stderr
 
 
-def test_stdin_is_accepted() -> None:
+def test_stdin_is_accepted(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "tarlens", "inspect", "-", "--format", "json"],
         input=PREVIOUS.read_bytes(),
         capture_output=True,
         timeout=60,
         check=False,
+        cwd=tmp_path,
     )
-    assert result.returncode == 0
+    assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["version"] == "1.4.0"
 
 

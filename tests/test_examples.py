@@ -20,7 +20,7 @@ def test_staged_example_shows_what_the_demo_promises() -> None:
     (dep,) = [d for d in m.dependencies if d.name == "greeter-native"]
     assert (dep.spec.type, dep.optional) == (tarlens.SpecType.GIT, True)
     high = {f.rule_id for f in tarlens.check(m).at_least(tarlens.Severity.HIGH)}
-    assert high == {"ARC014", "DEP001"}
+    assert high == {"ARC014", "DEP001", "SCR015"}
 
 
 def test_previous_example_is_an_ordinary_npm_pack() -> None:

@@ -38,6 +38,7 @@ _INLINE_EXEC = re.compile(
     r"\beval\b",
     re.IGNORECASE,
 )
+_PACKAGE_MANAGERS = frozenset({"npm", "pnpm", "yarn", "corepack", "bun", "node"})
 _COMMON_COMMANDS = frozenset(
     {
         "node",
@@ -593,8 +594,8 @@ def bin_shadows_command(release: Release) -> Iterator[Evidence]:
 
     ## What it does
     Reports bin names that shadow system tools or package managers, unless the package is
-    named like the command or already provided it in the previous release (``npm`` ships
-    ``npm`` and ``npx``).
+    named like the command, is a package manager (``npm`` ships ``npm`` and ``npx``) or
+    already provided it in the previous release. *Medium* without a previous release.
 
     ## Why is this risky
     npm puts ``node_modules/.bin`` first on ``PATH`` for every script of the consuming
@@ -605,12 +606,17 @@ def bin_shadows_command(release: Release) -> Iterator[Evidence]:
     """
     m = release.manifest
     own = (m.name or "").rsplit("/", 1)[-1]
+    if own in _PACKAGE_MANAGERS:
+        return  # npm ships npm and npx, pnpm ships pnpx, ...
     before = {b.name for b in release.previous.bin} if release.previous else set()
     for b in m.bin:
         name = b.name.lower().removesuffix(".cmd").removesuffix(".exe")
         if name in _COMMON_COMMANDS and name != own and b.name not in before:
             yield Evidence(
-                f"bin {b.name!r} -> {b.target} shadows a common command", path="package.json"
+                f"bin {b.name!r} -> {b.target} shadows a common command",
+                path="package.json",
+                # without a previous release we cannot tell a new bin from a long-standing one
+                severity=None if release.previous else Severity.MEDIUM,
             )
 
 

@@ -203,6 +203,7 @@ def rule(
 def all_rules() -> tuple[Rule, ...]:
     """Every registered rule, built-in ones first, in id order."""
     import tarlens._checks  # noqa: PLC0415 - registers the built-in catalog
+    import tarlens._checks_content  # noqa: PLC0415
     import tarlens._checks_release  # noqa: F401, PLC0415
 
     return tuple(sorted(_REGISTRY.values(), key=lambda r: r.id))

@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from tarlens import _js, _jsonjs
+from tarlens._analysis import Content, Summary, summarize
 from tarlens._anomaly import Anomaly, AnomalyKind
 from tarlens._container import NPM_MAX_RATIO, Compression, ContainerInfo, GzipHeader, Trailing
 from tarlens._errors import LimitExceeded, PackageJsonError
@@ -64,6 +65,18 @@ class File:
     entry: int
     #: the content, kept only for files tarlens parses itself (package.json and friends)
     data: bytes | None = attrs.field(default=None, repr=False, eq=False)
+    #: what the bytes are (tarlens.Content: kind, MIME type, code signals), None when the
+    #: manifest was loaded with analyze=False
+    content: Content | None = attrs.field(default=None, repr=False, eq=False)
+
+    @property
+    def kind(self) -> str | None:
+        """``source``, ``minified``, ``binary`` or ``data``, decided by the bytes."""
+        return None if self.content is None else str(self.content.kind)
+
+    @property
+    def mime(self) -> str | None:
+        return None if self.content is None else self.content.mime
 
 
 @attrs.frozen
@@ -183,6 +196,14 @@ class Manifest:
     )
 
     @property
+    def summary(self) -> Summary | None:
+        """Counts and bytes by kind, the largest minified and binary payloads, the files with
+        obfuscation signals and the extensions that lie (None without analysis)."""
+        if any(f.content is None for f in self.files):
+            return None
+        return summarize((f.path, f.size, f.content) for f in self.files if f.content)
+
+    @property
     def unpacked_size(self) -> int:
         return sum(f.size for f in self.files)
 
@@ -258,6 +279,7 @@ def build(
     limits: Limits,
     *,
     origin: str | bytes | None = None,
+    contents: Mapping[str, Content] | None = None,
 ) -> Manifest:
     anomalies = list(reader.anomalies)
     pj_file = reader.files.get("package.json")
@@ -300,6 +322,7 @@ def build(
             sha256=f.sha256,
             entry=f.entry,
             data=f.data,
+            content=contents.get(f.path) if contents else None,
         )
         for f in sorted(reader.files.values(), key=lambda f: f.path)
     )

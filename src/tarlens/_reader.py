@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Collection
 
+from tarlens._analysis import Content
+from tarlens._analysis import analyze as analyze_content
 from tarlens._container import ContainerInfo, Source, iter_tar, open_source
 from tarlens._errors import InputError
 from tarlens._limits import Limits
@@ -20,11 +22,12 @@ def _read(
     keep: Callable[[str, int], bool],
     stream: Callable[[str, int], bool] | None = None,
     consume: ConsumeFn | None = None,
+    stream_cap: int | None = None,
 ) -> tuple[TarReader, ContainerInfo, str]:
     stream_in, label, close = open_source(source)
     try:
         info = ContainerInfo()
-        reader = TarReader(limits, keep, stream, consume)
+        reader = TarReader(limits, keep, stream, consume, stream_cap)
         for chunk in iter_tar(stream_in, info, limits):
             reader.feed(chunk)
         reader.finish()
@@ -39,6 +42,7 @@ def load(
     *,
     limits: Limits | None = None,
     keep: Callable[[str, int], bool] | None = None,
+    analyze: bool = True,
 ) -> Manifest:
     """Read an npm package tarball the way npm would install it.
 
@@ -51,6 +55,10 @@ def load(
     ``keep(path, size)`` may ask for the bytes of more installed files to be kept in
     ``File.data`` (``package.json`` files and ``npm-shrinkwrap.json`` always are).
 
+    Every installed file is analysed as it streams past (``File.kind``, ``File.content``):
+    memory is bounded by the largest file analysed (its first ``Limits.max_analyzed_bytes``),
+    not by the tarball. ``analyze=False`` skips that and leaves ``kind`` unset.
+
     >>> import tarlens
     >>> m = tarlens.load("fixtures/examples/greeter-1.4.0.tgz")
     >>> m.name, m.version, len(m.files)
@@ -61,13 +69,25 @@ def load(
     def want(path: str, size: int) -> bool:
         return keep_for_manifest(path, size, limits) or (keep is not None and keep(path, size))
 
-    reader, info, label = _read(source, limits, want)
+    contents: dict[str, Content] = {}
+
+    def analyse(target: InstalledFile, data: bytes) -> None:
+        contents[target.path] = analyze_content(target.path, data)
+
+    reader, info, label = _read(
+        source,
+        limits,
+        want,
+        (lambda _p, _s: True) if analyze else None,
+        analyse if analyze else None,
+        limits.max_analyzed_bytes,
+    )
     origin: str | bytes | None = None
     if isinstance(source, (str, os.PathLike)):
         origin = os.fspath(source)
     elif isinstance(source, (bytes, bytearray, memoryview)):
         origin = bytes(source)
-    return build(label, reader, info, limits, origin=origin)
+    return build(label, reader, info, limits, origin=origin, contents=contents)
 
 
 def read_files(

@@ -387,6 +387,7 @@ class _Body:
     size: int = 0
     store: bool = False  # keep the bytes in InstalledFile.data
     stream: bool = False  # hand the bytes to the reader's consumer, then drop them
+    cap: int | None = None  # buffer at most this much (a streamed file's head)
 
 
 KeepFn = Callable[[str, int], bool]
@@ -402,14 +403,18 @@ class TarReader:
         keep: KeepFn,
         stream: KeepFn | None = None,
         consume: ConsumeFn | None = None,
+        stream_cap: int | None = None,
     ) -> None:
         """``keep(path, size)``: store that file's bytes in ``InstalledFile.data``.
         ``stream(path, size)``: hand its bytes to ``consume`` when complete, then drop them
-        (memory stays bounded by the largest such file, not by the tarball)."""
+        (memory stays bounded by the largest such file, not by the tarball). With
+        ``stream_cap``, a streamed file that is not also kept is handed over cut to its first
+        ``stream_cap`` bytes."""
         self.limits = limits
         self.keep = keep
         self.stream = stream
         self.consume = consume
+        self.stream_cap = stream_cap
         self.entries: list[RawEntry] = []
         self.files: dict[str, InstalledFile] = {}
         self.anomalies: list[Anomaly] = []
@@ -463,7 +468,10 @@ class TarReader:
             if body.hasher is not None:
                 body.hasher.update(chunk)
             if body.keep is not None:
-                body.keep += chunk
+                if body.cap is None:
+                    body.keep += chunk
+                elif len(body.keep) < body.cap:
+                    body.keep += chunk[: body.cap - len(body.keep)]
             if body.meta is not None:
                 body.meta += chunk
             body.remain -= content
@@ -860,6 +868,7 @@ class TarReader:
             target=target,
             store=keep,
             stream=stream,
+            cap=None if keep else self.stream_cap,
         )
         if block_remain == 0:
             self._end_body(body)
