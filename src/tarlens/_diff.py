@@ -17,8 +17,9 @@ from __future__ import annotations
 import difflib
 import enum
 import math
+import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -112,6 +113,8 @@ class TextChange:
     summary: str
     #: the hunks were approximated (files too different for an exact diff in bounded time)
     approximate: bool = False
+    #: module specifiers the added lines require or import (``./lib/x``, ``some-package``)
+    added_requires: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -124,6 +127,28 @@ class FileChange:
     content_changed: bool = False
     mode_changed: bool = False
     text: TextChange | None = None
+
+    @property
+    def kind_changed(self) -> tuple[str, str] | None:
+        """``(old kind, new kind)`` when the bytes became another kind of thing."""
+        old = self.old.kind if self.old else None
+        new = self.new.kind if self.new else None
+        if old is None or new is None or old == new:
+            return None
+        return old, new
+
+    @property
+    def signals_gained(self) -> tuple[str, ...]:
+        """Signal names the new bytes have and the old bytes did not (e.g. child-process)."""
+        old = {s.name for s in self.old.content.signals} if self.old and self.old.content else set()
+        new = {s.name for s in self.new.content.signals} if self.new and self.new.content else set()
+        return tuple(sorted(new - old))
+
+    @property
+    def signals_lost(self) -> tuple[str, ...]:
+        old = {s.name for s in self.old.content.signals} if self.old and self.old.content else set()
+        new = {s.name for s in self.new.content.signals} if self.new and self.new.content else set()
+        return tuple(sorted(old - new))
 
 
 @attrs.frozen
@@ -202,6 +227,8 @@ class Sizes:
     new_files: int
     old_bytes: int
     new_bytes: int
+    #: kind -> (old bytes, new bytes), when both releases were analysed
+    by_kind: Mapping[str, tuple[int, int]] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -321,7 +348,7 @@ def diff(
         shrinkwrap=_shrinkwrap_changes(a, b),
         new_anomalies=_new_anomalies(a, b),
         packing=_packing_changes(a, b),
-        sizes=Sizes(len(a.files), len(b.files), a.unpacked_size, b.unpacked_size),
+        sizes=_sizes(a, b),
         mass_deletion=_mass_deletion(a, b, files),
         notes=tuple(notes),
     )
@@ -484,7 +511,48 @@ def _text_change(old_hashes: Sequence[int], new_lines: list[bytes]) -> TextChang
         added_entropy=_entropy(added),
         summary=_summary(hunks, lines_added, lines_removed, longest, len(new_lines)),
         approximate=approximate,
+        added_requires=_requires(added),
     )
+
+
+_REQUIRE = re.compile(
+    rb"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s+|\bimport\s+)(['"])([^'"\n]{1,200})\1"""
+)
+MAX_REQUIRES = 200
+
+
+def _requires(added: bytes) -> tuple[str, ...]:
+    found: list[str] = []
+    for m in _REQUIRE.finditer(added):
+        spec = m.group(2).decode("utf-8", "replace")
+        if spec not in found:
+            found.append(spec)
+            if len(found) >= MAX_REQUIRES:
+                break
+    return tuple(found)
+
+
+def resolve_require(importer: str, specifier: str, paths: Collection[str]) -> str | None:
+    """The installed file a relative ``require``/``import`` in ``importer`` names, if any."""
+    if not specifier.startswith((".", "/")):
+        return None
+    base = importer.rsplit("/", 1)[0] if "/" in importer else ""
+    from tarlens._js import posix_normalize  # noqa: PLC0415
+
+    target = posix_normalize(f"{base}/{specifier}" if base else specifier)
+    if target.startswith(("..", "/")):
+        return None
+    for candidate in (
+        target,
+        f"{target}.js",
+        f"{target}.cjs",
+        f"{target}.mjs",
+        f"{target}.json",
+        f"{target}/index.js",
+    ):
+        if candidate in paths:
+            return candidate
+    return None
 
 
 def _entropy(data: bytes) -> float:
@@ -688,6 +756,16 @@ def _packing_changes(a: Manifest, b: Manifest) -> tuple[str, ...]:
     if pa.like_npm_pack and not pb.like_npm_pack:
         out.append("the previous release looked like `npm pack` output, this one does not")
     return tuple(out)
+
+
+def _sizes(a: Manifest, b: Manifest) -> Sizes:
+    by_kind: dict[str, tuple[int, int]] = {}
+    if all(f.kind is not None for f in (*a.files, *b.files)):
+        for kind in ("source", "minified", "binary", "data"):
+            old = sum(f.size for f in a.files if f.kind == kind)
+            new = sum(f.size for f in b.files if f.kind == kind)
+            by_kind[kind] = (old, new)
+    return Sizes(len(a.files), len(b.files), a.unpacked_size, b.unpacked_size, by_kind)
 
 
 def _mtime_style(mtimes: Sequence[int]) -> str:

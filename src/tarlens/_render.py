@@ -14,7 +14,7 @@ from typing import Any
 
 from tarlens._diff import ChangeStatus, ReleaseDiff
 from tarlens._engine import Report, Rule, Severity
-from tarlens._manifest import Manifest
+from tarlens._manifest import File, Manifest
 from tarlens._tar import EntryStatus
 
 __all__: list[str] = []  # private module
@@ -47,17 +47,8 @@ def manifest_to_dict(m: Manifest, report: Report) -> dict[str, Any]:
         "tar_size": m.tar_size,
         "compression": m.compression,
         "npm_refuses": list(m.npm_refuses),
-        "files": [
-            {
-                "path": f.path,
-                "size": f.size,
-                "mode": f.mode,
-                "sha256": f.sha256,
-                "tar_mode": f.tar_mode,
-                "entry": f.entry,
-            }
-            for f in m.files
-        ],
+        "files": [_file_dict(f) for f in m.files],
+        "summary": _summary_dict(m),
         "scripts": [
             {"event": s.event, "command": s.command, "when": str(s.when), "implicit": s.implicit}
             for s in m.scripts
@@ -150,6 +141,49 @@ def manifest_to_dict(m: Manifest, report: Report) -> dict[str, Any]:
         "findings": findings_to_list(report),
         "suppressed": suppressed_to_list(report),
         "rule_errors": [{"rule_id": e.rule_id, "message": e.message} for e in report.errors],
+    }
+
+
+MAX_SIGNALS_PER_FILE = 50
+
+
+def _file_dict(f: File) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "path": f.path,
+        "size": f.size,
+        "mode": f.mode,
+        "sha256": f.sha256,
+        "tar_mode": f.tar_mode,
+        "entry": f.entry,
+        "kind": f.kind,
+        "mime": f.mime,
+    }
+    c = f.content
+    if c is not None:
+        if c.binary_format:
+            out["binary_format"] = c.binary_format
+        if c.extension_mismatch:
+            out["extension_mismatch"] = c.extension_mismatch
+        if c.signals:
+            out["signals"] = [
+                {"name": s.name, "line": s.line, "value": s.value, "category": s.category}
+                for s in c.signals[:MAX_SIGNALS_PER_FILE]
+            ]
+    return out
+
+
+def _summary_dict(m: Manifest) -> dict[str, Any] | None:
+    s = m.summary
+    if s is None:
+        return None
+    return {
+        "by_kind": {str(t.kind): {"files": t.files, "bytes": t.bytes} for t in s.totals},
+        "largest_minified": [{"path": p.path, "size": p.size} for p in s.largest_minified],
+        "largest_binary": [
+            {"path": p.path, "size": p.size, "format": p.binary_format} for p in s.largest_binary
+        ],
+        "obfuscated": [{"path": o.path, "signals": list(o.signals)} for o in s.obfuscated],
+        "mismatched": [{"path": p, "why": why} for p, why in s.mismatched],
     }
 
 
@@ -263,6 +297,22 @@ def inspect_text(m: Manifest, report: Report) -> str:
             )
         if len(m.bundled) > 50:
             out.append(f"  ... and {len(m.bundled) - 50} more")
+    summary = m.summary
+    if summary is not None:
+        out.append("")
+        out.append("contents")
+        out.append(
+            "  "
+            + ", ".join(f"{t.files} {t.kind} ({t.bytes} bytes)" for t in summary.totals if t.files)
+        )
+        for p in summary.largest_binary:
+            out.append(f"  native {safe(p.path)} ({p.binary_format}, {p.size} bytes)")
+        for p in summary.largest_minified[:5]:
+            out.append(f"  minified {safe(p.path)} ({p.size} bytes)")
+        for o in summary.obfuscated:
+            out.append(f"  OBFUSCATED {safe(o.path)} ({', '.join(o.signals)})")
+        for path, why in summary.mismatched:
+            out.append(f"  MISNAMED {safe(path)}: {safe(why)}")
     out.append("")
     out.append("findings")
     out.extend(_lines_findings(report))
@@ -335,6 +385,10 @@ def diff_to_dict(d: ReleaseDiff, report: Report) -> dict[str, Any]:
                 "renamed_from": c.renamed_from,
                 "content_changed": c.content_changed,
                 "mode_changed": c.mode_changed,
+                "kind": c.new.kind if c.new else c.old.kind if c.old else None,
+                "kind_changed": list(c.kind_changed) if c.kind_changed else None,
+                "signals_gained": list(c.signals_gained),
+                "signals_lost": list(c.signals_lost),
                 "old": None
                 if c.old is None
                 else {"size": c.old.size, "mode": c.old.mode, "sha256": c.old.sha256},
@@ -417,6 +471,7 @@ def diff_to_dict(d: ReleaseDiff, report: Report) -> dict[str, Any]:
             "new_files": d.sizes.new_files,
             "old_bytes": d.sizes.old_bytes,
             "new_bytes": d.sizes.new_bytes,
+            "by_kind": {k: {"old": o, "new": n} for k, (o, n) in d.sizes.by_kind.items()},
         },
         "mass_deletion": d.mass_deletion,
         "notes": list(d.notes),
