@@ -109,3 +109,41 @@ def test_docs_rules_page_is_generated_from_the_registry() -> None:
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     assert mod.OUT.read_text(encoding="utf-8") == mod.render(), "run python docs/gen_rules.py"
+
+
+def test_third_party_rules_load_through_the_entry_point(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scratch_registry: None
+) -> None:
+    """A plugin distribution declares `[project.entry-points."tarlens.rules"]`; tarlens
+    imports the module, whose @rule decorators register the rules."""
+    (tmp_path / "acme_rules.py").write_text(
+        "from tarlens.rules import Confidence, Evidence, Severity, rule\n\n"
+        "@rule(id='ACM001', name='acme-readme-missing', severity=Severity.LOW,\n"
+        "      confidence=Confidence.HIGH)\n"
+        "def readme_missing(release):\n"
+        "    '''No README.\n\n## What it does\nx\n\n## Why is this risky\ny\n\n## Example\nz\n'''\n"
+        "    if 'README.md' not in release.manifest:\n"
+        "        yield Evidence('no README.md')\n"
+    )
+    dist = tmp_path / "acme_rules-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-rules\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[tarlens.rules]\nacme = acme_rules\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(_engine, "_PLUGINS_LOADED", False)
+    report = tarlens.check(tarlens.load(pack({})))
+    assert "ACM001" in {f.rule_id for f in report.findings}
+
+
+def test_a_broken_plugin_is_an_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scratch_registry: None
+) -> None:
+    dist = tmp_path / "broken-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: broken\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[tarlens.rules]\nbroken = no_such_module_xyz\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(_engine, "_PLUGINS_LOADED", False)
+    with pytest.raises(tarlens.ConfigError, match="no_such_module_xyz"):
+        all_rules()
+    monkeypatch.setattr(_engine, "_PLUGINS_LOADED", True)

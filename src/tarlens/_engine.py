@@ -200,12 +200,36 @@ def rule(
     return register
 
 
+_PLUGINS_LOADED = False
+PLUGIN_GROUP = "tarlens.rules"
+
+
+def _load_plugins() -> None:
+    """Import third-party rule modules named by ``tarlens.rules`` entry points; a plugin that
+    fails to import is a configuration error naming it, never a silent absence."""
+    global _PLUGINS_LOADED  # noqa: PLW0603 - a one-time, process-wide registration
+    if _PLUGINS_LOADED:
+        return
+    _PLUGINS_LOADED = True
+    from importlib.metadata import entry_points  # noqa: PLC0415
+
+    for ep in entry_points(group=PLUGIN_GROUP):
+        try:
+            ep.load()
+        except Exception as exc:  # noqa: BLE001 - any failure of foreign code is reported
+            raise ConfigError(
+                f"entry point {ep.name} ({ep.value})", f"the rule plugin failed to load: {exc}"
+            ) from None
+
+
 def all_rules() -> tuple[Rule, ...]:
-    """Every registered rule, built-in ones first, in id order."""
+    """Every registered rule, in id order: the built-in catalog and the rules of plugins
+    installed under the ``tarlens.rules`` entry-point group."""
     import tarlens._checks  # noqa: PLC0415 - registers the built-in catalog
     import tarlens._checks_content  # noqa: PLC0415
     import tarlens._checks_release  # noqa: F401, PLC0415
 
+    _load_plugins()
     return tuple(sorted(_REGISTRY.values(), key=lambda r: r.id))
 
 
