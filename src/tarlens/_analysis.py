@@ -12,20 +12,30 @@ Kinds, in the order they are decided:
    ``PE\\0\\0`` offset; Mach-O in all four byte orders; fat Mach-O, told apart from Java class
    files by the architecture count as file(1) does; WebAssembly; ``ar`` archives of object
    files). A ``.node`` addon reports the format of its container (elf, pe, macho, ...).
-2. ``source`` / ``minified``: bytes that decode as text. Text that looks machine-generated
-   (most of it in long lines with almost no whitespace, or a ``sourceMappingURL`` on long
-   lines) is ``minified``; JSON and markup never are.
-3. ``data``: everything else (images, fonts, archives, compiled data). A cheap built-in
-   sniffer names the common formats; libmagic is asked only about the rest, so the plain-text
-   fast path never pays for it. libmagic is optional: without it the sniffer answers alone
-   and :func:`magic_notice` says so once.
+2. ``source`` / ``minified``: bytes that decode as UTF-8 (or UTF-16 with a BOM) with few
+   control characters. Text that looks machine-generated (most of it in long lines with
+   almost no whitespace and the punctuation of code, or a ``sourceMappingURL`` on long lines)
+   is ``minified``; JSON and markup never are.
+3. ``data``: the common image, font, archive and document formats, named by a cheap built-in
+   sniffer; then legacy 8-bit text is still text; everything else is ``data`` too, and only
+   there is libmagic asked for the MIME type, so the plain-text fast path never pays for it.
+   libmagic is optional: without it the sniffer answers alone and :func:`magic_notice` says
+   so once.
 
-Signals are found by a small JavaScript lexer (strings, template literals, comments and
-regular-expression literals, with the usual "can a regex start here" rule), checked against
-tree-sitter-javascript on 10,000 files of real packages with identical string literals.
-Every regular expression here is linear or has a bounded window, and the lexer carries
-budgets and memos so that hostile input (a 10 MB line of unclosed quotes, brackets or
-escapes) costs linear time.
+The name is used for two things only: to report an extension that lies about the bytes
+(``extension_mismatch``), and to decide which text is JavaScript-like (``.js`` and friends,
+a ``node`` shebang, or any name Node would also run as JavaScript whose content looks like
+it; never ``.d.ts`` declarations or documents) and which is a script (``.sh``, ``.bat``,
+``.cmd``, ``.ps1``, other shebangs).
+
+Signals of JavaScript-like files come from a small lexer (strings, template literals,
+comments and regular-expression literals, with the usual "can a regex start here" rule),
+whose string literals were identical to tree-sitter-javascript's on 10,122 files (397,331
+literals) of real packages while running 27 times faster. Capabilities are looked for in
+code, network literals in strings (also inside escaped and base64-encoded strings), script
+commands in scripts and in strings. Every pattern that scans a whole file is linear or has
+a bounded window, and the lexer carries a budget and memos, so hostile input (a 10 MB line
+of unclosed quotes, brackets or escapes) costs linear time.
 
 >>> c = analyze("index.js", b"require('child_process').exec('curl https://x.example | sh')")
 >>> c.kind, sorted({s.name for s in c.signals})
@@ -808,6 +818,7 @@ _REVEALING_STRINGS = {
     "eth_signTypedData_v4": ("wallet-hook", "eth_signTypedData_v4"),
     "personal_sign": ("wallet-hook", "personal_sign"),
     "solana_signTransaction": ("wallet-hook", "solana_signTransaction"),
+    "_compile": ("module-compile", "_compile"),
 }
 # One scan for string literals that are a module name (group 2: a capability when the code
 # before is require( / import( / from) or a revealing name (group 3: wherever it is).
@@ -840,6 +851,8 @@ _MEMBER_SIGNALS = {
     ),
     **dict.fromkeys(_words("userInfo hostname networkInterfaces homedir"), "os-info"),
     **dict.fromkeys(_words("runInNewContext runInThisContext runInContext compileFunction"), "vm"),
+    # Module.prototype._compile: run a string as a module (flatmap-stream's loader)
+    "_compile": "module-compile",
 }
 _MEMBER_CALL = re.compile(
     r"""(?:\.\s*|\[\s*['"])("""
@@ -885,6 +898,10 @@ _CODE_PATTERNS: tuple[_CodePattern, ...] = (
     ),
     _CodePattern("websocket", re.compile(r"WebSocket(?<![\w$.]WebSocket)(?![\w$])"), "WebSocket"),
     _CodePattern("fs-delete", re.compile(r"(rimraf)(?<![\w$.]rimraf)(?:\.sync)?\s*\("), "rimraf"),
+    # a fresh Module to compile code into
+    _CodePattern(
+        "module-compile", re.compile(r"new\s+module\s*\.\s*constructor(?![\w$])"), "constructor"
+    ),
     _CodePattern(
         "wallet-hook",
         re.compile(
@@ -1218,14 +1235,17 @@ class _Analyzer:
             if text.find("\\", s, e) >= 0:
                 body = text[s + 1 : e - 1] if k == _STRING else text[s:e]
                 self._hidden(_unescape(body), s, "escaped")
-            elif 18 <= e - s <= 8192:
+            elif 10 <= e - s <= 8192:
                 body = text[s + 1 : e - 1] if k == _STRING else text[s:e]
-                decoded = _short_base64(body)
+                decoded = (
+                    _short_hex(body) if e - s < 18 else _short_base64(body) or _short_hex(body)
+                )
                 if decoded is not None:
                     self._hidden(decoded, s, "base64")
 
     def _hidden(self, value: str, offset: int, how: str) -> None:
-        """Checks on the value of an escaped or base64-encoded string literal."""
+        """Checks on the value of an escaped or a base64- or hex-encoded string literal
+        (``how`` is "escaped" or "base64", which covers both encodings)."""
         sig = self.sig
         revealed = _REVEALING_STRINGS.get(value.strip())
         if revealed is not None:
@@ -1347,7 +1367,8 @@ class _Analyzer:
             pos += n + 1
 
     def _line_is_data(self, start: int, end: int) -> bool:
-        """Mostly one literal or comment, or a table of numbers: not code."""
+        """Mostly literals or comments, spaced out, or a list without statements: not the
+        dense code an injected payload is."""
         lexed = self.lexed
         assert lexed is not None
         i = bisect.bisect_right(lexed.starts, start) - 1
@@ -1366,9 +1387,11 @@ class _Analyzer:
         if covered >= 0.6 * length:
             return True
         line = self.text[start:end]
-        if line.count(" ") + line.count("\t") >= 0.05 * length:
+        if line.count(" ") + line.count("\t") >= 0.04 * length:
             return True  # spaced out: written or formatted for people
-        return sum(line.count(c) for c in "0123456789,") >= 0.8 * length
+        # statements need ;{}= (obfuscator output: 2-4%); a generated list of names or
+        # numbers (an export list, a table) has next to none
+        return sum(line.count(c) for c in ";{}=") < 0.01 * length
 
     def _blobs(self) -> None:
         """Large base64 and hex blobs, and long high-entropy strings."""
@@ -1476,11 +1499,10 @@ def _describe_base64(run: str, prefix: str) -> str | None:
         return f"{size} bytes"
     machine = _machine_code(head + b"\0" * 64)
     sniffed = _sniff_data(head)
-    declared = re.search(r"data:([\w.+-]+/[\w.+-]+)[^,]*;base64,\s*\Z", prefix)
-    if declared is not None and sniffed is not None and machine is None:
-        family = declared.group(1).split("/")[0]
-        if family in ("image", "font") or declared.group(1) == sniffed[0]:
-            return None
+    # an inline image or font: a data: URI whose bytes really are one
+    declared = re.search(r"data:[\w.+-]+/[\w.+-]+[^,]*;base64,\s*\Z", prefix)
+    if declared and machine is None and sniffed is not None and sniffed[2] in ("image", "font"):
+        return None
     if machine is not None:
         return f"{size} bytes, {machine[0]}"
     if sniffed is not None:
@@ -1502,6 +1524,19 @@ def _short_base64(body: str) -> str | None:
     except (binascii.Error, ValueError):
         return None
     if not raw or any((b < 0x20 and b not in (9, 10, 13)) or b > 0x7E for b in raw):
+        return None
+    return raw.decode("ascii")
+
+
+_SHORT_HEX = re.compile(r"(?:[0-9a-f]{2}){4,}|(?:[0-9A-F]{2}){4,}")
+
+
+def _short_hex(body: str) -> str | None:
+    """The text a hex string literal spells, when it spells printable ASCII."""
+    if not _SHORT_HEX.fullmatch(body):
+        return None
+    raw = bytes.fromhex(body)
+    if any((b < 0x20 and b not in (9, 10, 13)) or b > 0x7E for b in raw):
         return None
     return raw.decode("ascii")
 
