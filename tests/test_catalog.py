@@ -11,8 +11,6 @@ from fixtures import incidents
 
 #: shapes the catalog does not reach yet, with why (strict xfail: fixing one fails this list)
 KNOWN_MISSES = {
-    "entry-encrypted-payload-loader": "flatmap-stream: an AES-encrypted payload compiled with "
-    "module.constructor._compile needs a dynamic-compilation signal in the analysis",
     "entry-requires-new-infinite-loop": "colors 1.4.1: a new required file with an infinite "
     "loop and no capability is reported only at low (COD013)",
 }

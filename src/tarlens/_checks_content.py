@@ -23,7 +23,16 @@ STRONG_OBFUSCATION = frozenset(
 PAYLOAD = frozenset({"base64-blob", "hex-blob", "high-entropy-string"})
 #: capabilities that turn a library into a dropper or a stealer
 DANGEROUS = frozenset(
-    {"child-process", "eval", "new-function", "vm", "env-serialize", "wallet-hook", "fs-delete"}
+    {
+        "child-process",
+        "eval",
+        "new-function",
+        "vm",
+        "module-compile",
+        "env-serialize",
+        "wallet-hook",
+        "fs-delete",
+    }
 )
 NETWORK = frozenset({"http", "net", "dns", "fetch", "xhr", "websocket"})
 #: chmod +x and plain downloads are what legitimate binary installers do (esbuild)

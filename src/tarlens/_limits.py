@@ -47,7 +47,7 @@ class Limits:
     max_json_depth: int = attrs.field(default=256, validator=_positive)
     #: Bytes of one file that the content analysis reads (kinds, signals); longer files are
     #: judged by their head.
-    max_analyzed_bytes: int = attrs.field(default=64 * MiB, validator=_positive)
+    max_analyzed_bytes: int = attrs.field(default=16 * MiB, validator=_positive)
     #: How many bundled ``node_modules/**/package.json`` files are parsed.
     max_bundled_manifests: int = attrs.field(default=10_000, validator=_positive)
 

@@ -151,6 +151,8 @@ _CACHE_MAX = 4096  # header fields repeat (modes, owners, mtimes): parse each sp
 def _dec_string(buf: bytes, off: int, size: int) -> str:
     """node-tar's ``decString``: UTF-8 with U+FFFD, then ``.replace(/\0.*/, '')``."""
     field = buf[off : off + size]
+    if not field.strip(b"\x00"):
+        return ""  # all NUL: most link, owner and prefix fields
     cached = _STR_CACHE.get(field)
     if cached is not None:
         return cached
