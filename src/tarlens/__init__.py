@@ -63,6 +63,8 @@ __all__ = [
     "load",
     "load_config",
     "rules",
+    "to_frame",
+    "to_records",
 ]
 
 # Public names are imported lazily so that `tarlens --version` starts fast.
@@ -107,6 +109,8 @@ _LAZY = {
     "Config": "tarlens._config",
     "Policy": "tarlens._config",
     "load_config": "tarlens._config",
+    "to_frame": "tarlens._html",
+    "to_records": "tarlens._html",
 }
 _RENAMED = {"classify_spec": ("tarlens._npa", "classify")}
 
@@ -124,6 +128,7 @@ if TYPE_CHECKING:
         PackageJsonError,
         TarlensError,
     )
+    from tarlens._html import to_frame, to_records
     from tarlens._limits import Limits
     from tarlens._manifest import (
         Bin,

@@ -39,7 +39,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--format", choices=["text", "json", "sarif", "markdown"], default="text")
     p.add_argument(
         "--fail-on",
         choices=_SEVERITIES,
@@ -202,6 +202,14 @@ def _inspect(args: argparse.Namespace) -> int:
     report = check(manifest, select=args.select, ignore=args.ignore, config=config)
     if args.format == "json":
         _write(to_json(manifest_to_dict(manifest, report)))
+    elif args.format == "sarif":
+        from tarlens._sarif import report_to_sarif  # noqa: PLC0415
+
+        _write(report_to_sarif(report, manifest=manifest))
+    elif args.format == "markdown":
+        from tarlens._markdown import approval_note  # noqa: PLC0415
+
+        _write(approval_note(report, manifest=manifest, fail_on=args.fail_on))
     else:
         _write(inspect_text(manifest, report))
     return _verdict(args, report)
@@ -217,6 +225,14 @@ def _diff(args: argparse.Namespace) -> int:
     report = check(changes.new, diff=changes, select=args.select, ignore=args.ignore, config=config)
     if args.format == "json":
         _write(to_json(diff_to_dict(changes, report)))
+    elif args.format == "sarif":
+        from tarlens._sarif import report_to_sarif  # noqa: PLC0415
+
+        _write(report_to_sarif(report, manifest=changes.new, diff=changes))
+    elif args.format == "markdown":
+        from tarlens._markdown import approval_note  # noqa: PLC0415
+
+        _write(approval_note(report, manifest=changes.new, diff=changes, fail_on=args.fail_on))
     else:
         _write(diff_text(changes, report))
     return _verdict(args, report)

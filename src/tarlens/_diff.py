@@ -280,6 +280,16 @@ class ReleaseDiff:
                 return c
         return None
 
+    def _repr_html_(self) -> str:
+        from tarlens._html import diff_html  # noqa: PLC0415 - notebook face, on demand
+
+        return diff_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from tarlens._html import diff_markdown  # noqa: PLC0415
+
+        return diff_markdown(self)
+
     def unified(self, path: str, *, context: int = 3, max_lines: int = 2000) -> str:
         """A unified diff of one file, read again from both tarballs (bounded output)."""
         change = self.file(path)

@@ -151,6 +151,16 @@ class Report:
     def at_least(self, severity: Severity) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity >= severity)
 
+    def _repr_html_(self) -> str:
+        from tarlens._html import report_html  # noqa: PLC0415 - notebook face, on demand
+
+        return report_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from tarlens._html import report_markdown  # noqa: PLC0415
+
+        return report_markdown(self)
+
 
 _REGISTRY: dict[str, Rule] = {}
 

@@ -252,6 +252,16 @@ class Manifest:
     def __contains__(self, path: object) -> bool:
         return path in self._by_path
 
+    def _repr_html_(self) -> str:
+        from tarlens._html import manifest_html  # noqa: PLC0415 - notebook face, on demand
+
+        return manifest_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from tarlens._html import manifest_markdown  # noqa: PLC0415
+
+        return manifest_markdown(self)
+
 
 #: files that commonly hold credentials; their (small) contents are kept for the secret rules
 SECRET_FILE = re.compile(
