@@ -34,6 +34,7 @@ MAX_DEPTH = 1024  # node-tar's DEFAULT_MAX_DEPTH
 NAME_MAX = 255  # bytes in one path component (Linux)
 PATH_MAX = 4096  # bytes in a whole path (Linux); longer relative paths can never be written
 UMASK = 0o022  # the usual process umask npm runs under
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 TYPE_NAMES: dict[str, str] = {
     "0": "File",
@@ -716,6 +717,22 @@ class TarReader:
                 )
             )
         status, detail, target = self._install(type_name, path, linkpath, mode_i, index, base)
+        if target is not None and block_remain == 0:
+            # an empty file: finished here, without a body to wait for
+            self.entries.append(
+                RawEntry(
+                    status=status,
+                    detail=detail,
+                    installed_as=target.path,
+                    sha256=EMPTY_SHA256,
+                    **base,
+                )
+            )
+            target.size, target.sha256, target.entry = 0, EMPTY_SHA256, index
+            target.data = b"" if self.keep(target.path, 0) else None
+            if self.consume is not None and self.stream is not None and self.stream(target.path, 0):
+                self.consume(target, b"")
+            return
         has_body = remain > 0 or block_remain > 0 or target is not None
         self._add(
             base, status, detail, installed_as=target.path if target else None, pending=has_body
