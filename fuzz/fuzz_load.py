@@ -29,7 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 with atheris.instrument_imports():
     import tarlens
+    from tarlens._markdown import approval_note
     from tarlens._render import diff_text, diff_to_dict, inspect_text, manifest_to_dict, to_json
+    from tarlens._sarif import report_to_sarif
 
 from fixtures import hostile  # noqa: E402
 from fixtures import tarcraft as tc  # noqa: E402
@@ -116,6 +118,8 @@ def TestOneInput(buf: bytes) -> None:  # noqa: N802 - atheris's name
         raise AssertionError(f"a rule crashed: {report.errors}")
     to_json(manifest_to_dict(m, report))
     inspect_text(m, report)
+    report_to_sarif(report, manifest=m)
+    approval_note(report, manifest=m)
     # the mutated release against the example it most likely came from: diff, rules, renderers
     changes = tarlens.diff(BASELINE, data)
     report = tarlens.check(changes.new, diff=changes)
@@ -123,6 +127,9 @@ def TestOneInput(buf: bytes) -> None:  # noqa: N802 - atheris's name
         raise AssertionError(f"a rule crashed on a diff: {report.errors}")
     to_json(diff_to_dict(changes, report))
     diff_text(changes, report)
+    report_to_sarif(report, manifest=changes.new, diff=changes)
+    approval_note(report, manifest=changes.new, diff=changes)
+    changes._repr_html_()
     for path in changes.modified[:2]:
         changes.unified(path, max_lines=200)
 

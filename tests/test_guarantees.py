@@ -16,7 +16,9 @@ import tarlens
 from fixtures import hostile
 from fixtures import tarcraft as tc
 from fixtures.examples import build as examples
+from tarlens._markdown import approval_note
 from tarlens._render import diff_text, diff_to_dict, inspect_text, manifest_to_dict, to_json
+from tarlens._sarif import report_to_sarif
 from tests.conftest import pj
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
@@ -104,10 +106,16 @@ def test_loading_checking_and_rendering_touch_nothing(guard: list[tuple[str, str
         report = tarlens.check(m)
         to_json(manifest_to_dict(m, report))
         inspect_text(m, report)
+        report_to_sarif(report, manifest=m)
+        approval_note(report, manifest=m)
+        m._repr_html_()
         changes = tarlens.diff(baseline, data)
         report = tarlens.check(changes.new, diff=changes)
         to_json(diff_to_dict(changes, report))
         diff_text(changes, report)
+        report_to_sarif(report, manifest=changes.new, diff=changes)
+        approval_note(report, manifest=changes.new, diff=changes)
+        changes._repr_html_()
         for path in changes.modified:
             changes.unified(path)
     assert guard == []

@@ -181,8 +181,12 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def _verdict(args: argparse.Namespace, report: Report) -> int:
+    from tarlens._analysis import magic_notice  # noqa: PLC0415
     from tarlens._engine import Severity  # noqa: PLC0415
 
+    notice = magic_notice()
+    if notice:
+        print(f"tarlens: notice: {notice}", file=sys.stderr)
     for e in report.errors:
         print(f"tarlens: warning: rule {e.rule_id} crashed: {e.message}", file=sys.stderr)
     if args.fail_on == "none":

@@ -47,6 +47,7 @@ def manifest_to_dict(m: Manifest, report: Report) -> dict[str, Any]:
         "tar_size": m.tar_size,
         "compression": m.compression,
         "npm_refuses": list(m.npm_refuses),
+        "notices": _notices(),
         "files": [_file_dict(f) for f in m.files],
         "summary": _summary_dict(m),
         "scripts": [
@@ -145,6 +146,14 @@ def manifest_to_dict(m: Manifest, report: Report) -> dict[str, Any]:
 
 
 MAX_SIGNALS_PER_FILE = 50
+
+
+def _notices() -> list[str]:
+    """Why the output may be less complete than usual (libmagic missing, ...)."""
+    from tarlens._analysis import magic_notice  # noqa: PLC0415
+
+    notice = magic_notice()
+    return [notice] if notice else []
 
 
 def _file_dict(f: File) -> dict[str, Any]:
