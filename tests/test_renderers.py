@@ -48,7 +48,9 @@ EXAMPLES = ROOT / "fixtures" / "examples"
 STAGED = EXAMPLES / "greeter-1.4.1-staged.tgz"
 PREVIOUS = EXAMPLES / "greeter-1.4.0.tgz"
 GOLDEN = Path(__file__).resolve().parent / "golden"
-SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+#: the official OASIS SARIF 2.1.0 schema (a copy of ../shared/schemas/, so that the tests
+#: run from any checkout; tests/schemas/README.md says where it comes from)
+SARIF_SCHEMA = Path(__file__).resolve().parent / "schemas" / "sarif-schema-2.1.0.json"
 SCHEMAS = ROOT / "src" / "tarlens" / "schema"
 
 # -- attacker text ---------------------------------------------------------------------------
