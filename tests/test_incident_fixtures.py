@@ -27,7 +27,7 @@ import pytest
 from packaging.version import Version
 
 import tarlens
-from fixtures import incidents, ordinary
+from fixtures import corpus, incidents, ordinary
 from fixtures.incidents import INCIDENTS, ORDINARY_SYNTHETIC, SENTENCES, Shape, Shows
 
 Builder = Callable[[], bytes]
@@ -336,7 +336,7 @@ def test_ordinary_specs_split_scoped_names() -> None:
 def test_fetch_reuses_the_corpus_cache_without_npm(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ordinary, "CACHE", tmp_path)
+    monkeypatch.setattr(corpus, "CACHE", tmp_path)  # the shared corpus cache behind fetch
     monkeypatch.setattr(shutil, "which", lambda _name: None)
     (tmp_path / "left-pad-1.3.0.tgz").write_bytes(b"cached")
     index = {"left-pad@1.3.0": {"filename": "left-pad-1.3.0.tgz", "integrity": "sha512-x"}}

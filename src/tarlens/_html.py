@@ -530,17 +530,9 @@ def _change_record(c: FileChange) -> dict[str, Any]:
 
 
 def _finding_record(f: Finding) -> dict[str, Any]:
-    return {
-        "rule_id": f.rule_id,
-        "rule": f.rule,
-        "severity": str(f.severity),
-        "confidence": str(f.confidence),
-        "message": f.message,
-        "path": f.path,
-        "line": f.line,
-        "cwe": f.cwe,
-        "fingerprint": f.fingerprint,
-    }
+    from tarlens._render import finding_to_dict  # noqa: PLC0415 - one shape for every face
+
+    return finding_to_dict(f)
 
 
 def _items(obj: object) -> tuple[tuple[Any, ...], tuple[str, ...] | None]:

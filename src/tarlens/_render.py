@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tarlens._diff import ChangeStatus, ReleaseDiff
-from tarlens._engine import Report, Rule, Severity
+from tarlens._engine import Finding, Report, Rule, Severity
 from tarlens._manifest import File, Manifest
 from tarlens._tar import EntryStatus
 
@@ -203,21 +203,23 @@ def suppressed_to_list(report: Report) -> list[dict[str, Any]]:
     ]
 
 
+def finding_to_dict(f: Finding) -> dict[str, Any]:
+    """One finding as the JSON outputs (and notebook records) show it."""
+    return {
+        "rule_id": f.rule_id,
+        "rule": f.rule,
+        "severity": str(f.severity),
+        "confidence": str(f.confidence),
+        "message": f.message,
+        "path": f.path,
+        "line": f.line,
+        "cwe": f.cwe,
+        "fingerprint": f.fingerprint,
+    }
+
+
 def findings_to_list(report: Report) -> list[dict[str, Any]]:
-    return [
-        {
-            "rule_id": f.rule_id,
-            "rule": f.rule,
-            "severity": str(f.severity),
-            "confidence": str(f.confidence),
-            "message": f.message,
-            "path": f.path,
-            "line": f.line,
-            "cwe": f.cwe,
-            "fingerprint": f.fingerprint,
-        }
-        for f in report.findings
-    ]
+    return [finding_to_dict(f) for f in report.findings]
 
 
 def to_json(data: Any) -> str:
