@@ -16,7 +16,6 @@ class AnomalyKind(enum.StrEnum):
     ABSOLUTE_PATH = "absolute-path"
     LINK = "link"
     SPECIAL_FILE = "special-file"
-    DIRECTORY_ENTRY = "directory-entry"
     UNSUPPORTED_TYPE = "unsupported-type"
     DUPLICATE = "duplicate"
     SPECIAL_MODE = "special-mode"

@@ -78,10 +78,6 @@ def to_int32(x: float) -> int:
     return n - 0x1_0000_0000 if n >= 0x8000_0000 else n
 
 
-def is_nullish_number(x: float | None) -> bool:
-    return x is None or math.isnan(x)
-
-
 def posix_normalize_string(path: str, allow_above_root: bool) -> str:
     """Node's internal ``normalizeString`` for ``/``."""
     out: list[str] = []

@@ -153,7 +153,6 @@ class Packing:
     roots: tuple[str, ...]
     directory_entries: int
     extended_headers: int
-    sorted_paths: bool
     #: every trait matches what ``npm pack`` writes
     like_npm_pack: bool
     differences: tuple[str, ...]
@@ -1016,7 +1015,6 @@ def _packing(info: ContainerInfo, entries: tuple[RawEntry, ...], reader: TarRead
     owners = sorted({_owner(e) for e in real})
     dirs = sum(1 for e in real if e.status is EntryStatus.DIRECTORY_DROPPED)
     extended = sum(1 for e in real if e.status in (EntryStatus.META, EntryStatus.META_IGNORED))
-    paths = [e.path for e in real if e.status not in (EntryStatus.META, EntryStatus.META_IGNORED)]
     diffs: list[str] = []
     if info.compression is not Compression.GZIP:
         diffs.append(f"compression is {info.compression}, not gzip")
@@ -1047,7 +1045,6 @@ def _packing(info: ContainerInfo, entries: tuple[RawEntry, ...], reader: TarRead
         roots=tuple(sorted(reader.roots)),
         directory_entries=dirs,
         extended_headers=extended,
-        sorted_paths=paths == sorted(paths),
         like_npm_pack=not diffs,
         differences=tuple(diffs),
     )

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tarlens._diff import ChangeStatus, ReleaseDiff
-from tarlens._engine import Finding, Report, Rule, Severity
+from tarlens._engine import Finding, Report, Rule
 from tarlens._manifest import File, Manifest
 from tarlens._tar import EntryStatus
 
@@ -359,10 +359,6 @@ def explain_text(r: Rule) -> str:
     head = f"{r.id} {r.name} (severity {r.severity}, confidence {r.confidence}"
     head += f", CWE-{r.cwe})" if r.cwe else ")"
     return f"{head}\n\n{r.doc.strip()}\n"
-
-
-def severity_choices() -> list[str]:
-    return [str(s) for s in Severity]
 
 
 # -- diff ---------------------------------------------------------------------------------

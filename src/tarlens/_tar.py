@@ -375,7 +375,6 @@ class InstalledFile:
     size: int = 0
     sha256: str = ""
     data: bytes | None = None
-    writes: int = 1
 
 
 @attrs.define(slots=True)
@@ -423,7 +422,6 @@ class TarReader:
         self.anomalies: list[Anomaly] = []
         self.roots: dict[str, int] = {}
         self.saw_eof = False
-        self.eof_offset: int | None = None
         self.saw_valid_entry: bool | None = None
         self._buf = bytearray()
         self._pos = 0  # stream offset of _buf[0]
@@ -438,7 +436,6 @@ class TarReader:
         self._dirs: dict[str, int] = {"": 0}  # directory -> number of children
         self._saw_ignores: set[str] = set()
         self._invalid_run: tuple[int, int, str] | None = None  # (offset, blocks, reason)
-        self._hidden_started = False
         self._after_eof_nonzero = False
 
     # -- streaming ----------------------------------------------------------------------
@@ -525,7 +522,6 @@ class TarReader:
             self._flush_invalid()
             if self._saw_null:
                 self.saw_eof = True
-                self.eof_offset = offset + BLOCK
             else:
                 self._saw_null = True
                 self._null_offset = offset
@@ -1174,7 +1170,6 @@ class TarReader:
                 rel,
                 index,
             )
-            existing.writes += 1
             existing.entry = index
             return EntryStatus.INSTALLED, "replaces an earlier entry", existing
         base_mode = ((mode & 0o7777) | 0o666) & ~UMASK
