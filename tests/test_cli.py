@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import tarlens
 from fixtures import tarcraft as tc
 from tarlens._cli import main
 from tests.conftest import pack, pj, tgz
@@ -172,3 +174,21 @@ def test_version_is_fast_to_import() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "['tarlens']"  # nothing else is imported until it is used
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color() -> None:
+    from tarlens._render import inspect_text, use_color
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert use_color(Tty(), {})
+    assert not use_color(Tty(), {"NO_COLOR": "1"})
+    assert not use_color(io.StringIO(), {})
+    m = tarlens.load(STAGED)
+    report = tarlens.check(m)
+    coloured = inspect_text(m, report, color=True)
+    assert "\x1b[31mHIGH" in coloured
+    plain = inspect_text(m, report)
+    assert "\x1b" not in plain

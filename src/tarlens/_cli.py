@@ -142,6 +142,14 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _color() -> bool:
+    import os  # noqa: PLC0415
+
+    from tarlens._render import use_color  # noqa: PLC0415
+
+    return use_color(sys.stdout, os.environ)
+
+
 def _write(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
@@ -215,7 +223,7 @@ def _inspect(args: argparse.Namespace) -> int:
 
         _write(approval_note(report, manifest=manifest, fail_on=args.fail_on))
     else:
-        _write(inspect_text(manifest, report))
+        _write(inspect_text(manifest, report, color=_color()))
     return _verdict(args, report)
 
 
@@ -238,7 +246,7 @@ def _diff(args: argparse.Namespace) -> int:
 
         _write(approval_note(report, manifest=changes.new, diff=changes, fail_on=args.fail_on))
     else:
-        _write(diff_text(changes, report))
+        _write(diff_text(changes, report, color=_color()))
     return _verdict(args, report)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tarlens._diff import ChangeStatus, ReleaseDiff
@@ -226,19 +226,31 @@ def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=True, sort_keys=False) + "\n"
 
 
-def _lines_findings(report: Report) -> Iterable[str]:
+_COLORS = {"CRITICAL": "1;31", "HIGH": "31", "MEDIUM": "33", "LOW": "36", "INFO": "2"}
+
+
+def use_color(stream: object, environ: Mapping[str, str]) -> bool:
+    """Colour only on a terminal, and never when ``NO_COLOR`` is set (https://no-color.org)."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and not environ.get("NO_COLOR")
+
+
+def _lines_findings(report: Report, color: bool = False) -> Iterable[str]:
     if not report.findings:
         yield "  none"
     for f in report.findings:
         where = f" [{safe(f.path)}]" if f.path else ""
-        yield f"  {str(f.severity).upper():8} {f.rule_id} {f.rule}{where}: {safe(f.message)}"
+        label = f"{str(f.severity).upper():8}"
+        if color:
+            label = f"\x1b[{_COLORS[str(f.severity).upper()]}m{label}\x1b[0m"
+        yield f"  {label} {f.rule_id} {f.rule}{where}: {safe(f.message)}"
     for e in report.errors:
         yield f"  ERROR    {e.rule_id} crashed: {safe(e.message)}"
     if report.suppressed:
         yield f"  ({len(report.suppressed)} suppressed by the configuration or the baseline)"
 
 
-def inspect_text(m: Manifest, report: Report) -> str:
+def inspect_text(m: Manifest, report: Report, *, color: bool = False) -> str:
     out: list[str] = []
     title = f"{safe(m.name or '?')}@{safe(m.version or '?')}"
     out.append(title)
@@ -326,7 +338,7 @@ def inspect_text(m: Manifest, report: Report) -> str:
             out.append(f"  MISNAMED {safe(path)}: {safe(why)}")
     out.append("")
     out.append("findings")
-    out.extend(_lines_findings(report))
+    out.extend(_lines_findings(report, color))
     return "\n".join(out) + "\n"
 
 
@@ -488,7 +500,7 @@ def diff_to_dict(d: ReleaseDiff, report: Report) -> dict[str, Any]:
     }
 
 
-def diff_text(d: ReleaseDiff, report: Report) -> str:
+def diff_text(d: ReleaseDiff, report: Report, *, color: bool = False) -> str:
     """What a reviewer reads before `npm stage approve`: summary first, then the details."""
     a, b = d.old, d.new
     out = [
@@ -513,7 +525,7 @@ def diff_text(d: ReleaseDiff, report: Report) -> str:
         out.append(f"  note  {safe(note)}")
     out.append("")
     out.append("findings")
-    out.extend(_lines_findings(report))
+    out.extend(_lines_findings(report, color))
     out.append("")
     out.append("scripts")
     if not d.scripts:
