@@ -980,3 +980,19 @@ def test_no_obfuscation_signals_in_ordinary_packages() -> None:
     for spec in ("lodash@4.17.21", "react-dom@18.3.1", "jquery@3.7.1", "vue@3.5.12"):
         for path, data in corpus_files(spec).items():
             assert not names(analyze(path, data), OBFUSCATION), (spec, path)
+
+
+@pytest.mark.parametrize(
+    ("source", "fires"),
+    [
+        ("for (let i = 666; i < Infinity; i++) { log() }", True),
+        ("while (n <= Infinity) { n++ }", True),
+        ("const max = Infinity; for (let i = 0; i < max; i++) {}", False),
+        ("if (a < Infinity) b()", False),
+        ("const s = 'for (i = 0; i < Infinity; i++)'", False),
+        ("Math.min(Infinity, 3)", False),
+    ],
+)
+def test_endless_loop_signal(source: str, fires: bool) -> None:
+    names = {s.name for s in analyze("lib/a.js", source.encode()).signals}
+    assert ("endless-loop" in names) is fires

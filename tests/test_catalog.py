@@ -10,10 +10,7 @@ import tarlens
 from fixtures import incidents
 
 #: shapes the catalog does not reach yet, with why (strict xfail: fixing one fails this list)
-KNOWN_MISSES = {
-    "entry-requires-new-infinite-loop": "colors 1.4.1: a new required file with an infinite "
-    "loop and no capability is reported only at low (COD013)",
-}
+KNOWN_MISSES: dict[str, str] = {}
 
 
 def worst(previous: bytes, new: bytes) -> tarlens.Severity | None:

@@ -834,6 +834,11 @@ _IMPORTS_BEFORE = re.compile(r"(?:\b(?:require|__require|import)\s*\(|\bfrom|\bi
 # "not part of a longer name" test is a lookbehind placed after the literal. Related checks
 # share one pattern, because each pass over a 10 MB bundle costs about 15 ms.
 _GLOBAL_OBJECT_BEFORE = re.compile(r"\b(?:window|globalThis|global|self)\s*\.\s*\Z")
+#: a loop condition that compares with Infinity, right before the ``Infinity`` found: a loop
+#: that never ends (colors 1.4.1's ``for (let i = 666; i < Infinity; i++)``)
+_ENDLESS_LOOP_BEFORE = re.compile(
+    r"(?:\bfor\s*\([^()]{0,200};[^();]{0,200}|\bwhile\s*\([^()]{0,200})<=?\s*\Z"
+)
 _WALLET_OWNER_BEFORE = re.compile(
     r"\b(?:window|globalThis|self|top|parent)\s*(?:\.\s*|\[\s*['\"])\Z"
 )
@@ -872,7 +877,8 @@ class _CodePattern:
     #: "member": preceded by ``.`` only when the object is a global (window.fetch);
     #: "new": ``Function(`` only after ``new`` or with a string argument;
     #: "dot": only as a member (``x.constructor("...")``); "wallet": on window and friends;
-    #: "key": also as a member key (``window['eval'](...)``)
+    #: "key": also as a member key (``window['eval'](...)``);
+    #: "loop": ``Infinity`` as the bound of a ``for``/``while`` condition
     context: str = ""
 
 
@@ -898,6 +904,8 @@ _CODE_PATTERNS: tuple[_CodePattern, ...] = (
     ),
     _CodePattern("websocket", re.compile(r"WebSocket(?<![\w$.]WebSocket)(?![\w$])"), "WebSocket"),
     _CodePattern("fs-delete", re.compile(r"(rimraf)(?<![\w$.]rimraf)(?:\.sync)?\s*\("), "rimraf"),
+    # `for (...; i < Infinity; ...)`, `while (n < Infinity)`: a loop that never ends
+    _CodePattern("endless-loop", re.compile(r"(?<![\w$.])Infinity(?![\w$])"), "Infinity", "loop"),
     # a fresh Module to compile code into
     _CodePattern(
         "module-compile", re.compile(r"new\s+module\s*\.\s*constructor(?![\w$])"), "constructor"
@@ -1182,6 +1190,9 @@ class _Analyzer:
             return self.in_code(start) and (m.group(1) is not None or before.endswith("new"))
         if cp.context == "dot":
             return self.in_code(start) and before.endswith(".")
+        if cp.context == "loop":
+            window = self.before(start, 420)
+            return self.in_code(start) and _ENDLESS_LOOP_BEFORE.search(window) is not None
         # "wallet"
         return self.in_code_or_key(start) and _WALLET_OWNER_BEFORE.search(before) is not None
 

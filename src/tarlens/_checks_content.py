@@ -29,6 +29,7 @@ DANGEROUS = frozenset(
         "new-function",
         "vm",
         "module-compile",
+        "endless-loop",
         "env-serialize",
         "wallet-hook",
         "fs-delete",
@@ -423,7 +424,7 @@ def install_script_runs_suspicious_code(release: Release) -> Iterator[Evidence]:
 def new_code_required(release: Release) -> Iterator[Evidence]:
     """An existing file starts requiring a file that this release adds (*low*); *high* when the
     new file can run processes, serialise the environment, delete files, hook wallets, evaluate
-    code or is obfuscated.
+    or compile code, loops forever, or is obfuscated.
 
     ## What it does
     Reads the ``require``/``import`` specifiers in the lines each modified file gains and
@@ -451,17 +452,8 @@ def new_code_required(release: Release) -> Iterator[Evidence]:
                 continue
             f = added[target].new
             names = _names(f.content if f else None)
-            risky = names & (
-                STRONG_OBFUSCATION
-                | {
-                    "child-process",
-                    "env-serialize",
-                    "wallet-hook",
-                    "fs-delete",
-                    "eval",
-                    "new-function",
-                }
-            )
+            # vm is common in build tools' helpers; everything else dangerous counts
+            risky = names & (STRONG_OBFUSCATION | (DANGEROUS - {"vm"}))
             yield Evidence(
                 f"{c.path} now requires {spec!r}, a file new in this release"
                 + (f" that has {', '.join(sorted(risky))}" if risky else ""),
