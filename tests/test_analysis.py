@@ -39,7 +39,7 @@ OBFUSCATED = Path(obfuscated_build.__file__).parent
 
 def seeded() -> random.Random:
     """Deterministic test data (not cryptography)."""
-    return random.Random(4)  # noqa: S311
+    return random.Random(4)
 
 
 def names(content: Content, category: str | None = None) -> set[str]:
