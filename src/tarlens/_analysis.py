@@ -1571,21 +1571,24 @@ def _entropy(s: str) -> float:
 # -- the public functions ------------------------------------------------------------------
 
 
+_EMPTY = Content(
+    kind=Kind.SOURCE,
+    mime="application/x-empty",
+    text=True,
+    lines=0,
+    longest_line=0,
+    binary_format=None,
+    extension_mismatch=None,
+    signals=(),
+)
+
+
 def analyze(path: str, data: bytes) -> Content:
     """What ``data`` is. ``path`` (the package-relative installed path) is used only for its
     extension: to report an extension that lies about the bytes, and to decide whether text
     is JavaScript-like or a script. Pure: no disk, no network, no subprocess."""
     if not data:
-        return Content(
-            kind=Kind.SOURCE,
-            mime="application/x-empty",
-            text=True,
-            lines=0,
-            longest_line=0,
-            binary_format=None,
-            extension_mismatch=None,
-            signals=(),
-        )
+        return _EMPTY  # the same for every name (and what entry-count bombs are made of)
     machine = _machine_code(data)
     if machine is not None:
         binary_format, mime = machine

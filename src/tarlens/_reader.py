@@ -37,16 +37,6 @@ def _read(
     return reader, info, label
 
 
-_EMPTY: Content | None = None
-
-
-def _empty(path: str) -> Content:
-    global _EMPTY  # noqa: PLW0603 - a cache of one immutable value
-    if _EMPTY is None:
-        _EMPTY = analyze_content(path, b"")
-    return _EMPTY
-
-
 def load(
     source: Source,
     *,
@@ -82,10 +72,7 @@ def load(
     contents: dict[str, Content] = {}
 
     def analyse(target: InstalledFile, data: bytes) -> None:
-        # empty files are common (and are what entry-count bombs are made of): one answer
-        contents[target.path] = (
-            _empty(target.path) if not data else analyze_content(target.path, data)
-        )
+        contents[target.path] = analyze_content(target.path, data)
 
     reader, info, label = _read(
         source,
