@@ -94,9 +94,8 @@ def link_entry(release: Release) -> Iterator[Evidence]:
     """
     for a in release.manifest.anomalies:
         if a.kind is AnomalyKind.LINK:
-            target = a.detail
-            escapes = "'/" in target or ".." in target or ":\\\\" in target
-            yield Evidence(a.detail, path=a.path, severity=Severity.HIGH if escapes else None)
+            # the reader says whether the target is absolute or climbs out of the package
+            yield Evidence(a.detail, path=a.path, severity=Severity.HIGH if a.subject else None)
 
 
 @rule(id="ARC004", name="special-file-entry", severity=Severity.MEDIUM, confidence=Confidence.HIGH)

@@ -978,7 +978,11 @@ class TarReader:
             return EntryStatus.UNSUPPORTED_DROPPED, f"{type_name} entries are not extracted", None
         if type_name in LINK_TYPES:
             self._note(
-                AnomalyKind.LINK, f"{type_name} to {linkpath!r} (npm drops links)", raw_path, index
+                AnomalyKind.LINK,
+                f"{type_name} to {linkpath!r} (npm drops links)",
+                raw_path,
+                index,
+                subject=_link_escape(raw_path, linkpath or "", type_name),
             )
             return EntryStatus.LINK_DROPPED, f"{type_name} to {linkpath!r}", None
         if type_name in ("Directory", "GNUDumpDir"):
@@ -1120,8 +1124,15 @@ class TarReader:
             return EntryStatus.NAME_TOO_LONG, "the path is over 4095 bytes", None
         return self._write(rel, mode, index, raw_path)
 
-    def _note(self, kind: AnomalyKind, detail: str, path: str | None, index: int) -> None:
-        self.anomalies.append(Anomaly(kind, detail, path, index))
+    def _note(
+        self,
+        kind: AnomalyKind,
+        detail: str,
+        path: str | None,
+        index: int,
+        subject: str | None = None,
+    ) -> None:
+        self.anomalies.append(Anomaly(kind, detail, path, index, subject))
 
     def _write(
         self, rel: str, mode: int, index: int, raw_path: str
@@ -1231,6 +1242,19 @@ class TarReader:
 
 
 _CONTROL_CHARS = re.compile("[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def _link_escape(path: str, target: str, type_name: str) -> str | None:
+    """Where a link would point outside the package for an extractor that keeps links:
+    ``"absolute"``, ``"escapes"`` or None (hard-link targets are archive paths)."""
+    if target.startswith(("/", "\\")) or (len(target) > 1 and target[1] == ":"):
+        return "absolute"
+    parts = target.replace("\\", "/").split("/")
+    if type_name == "Link":  # relative to the archive root, first component included
+        return "escapes" if ".." in parts else None
+    base = path.replace("\\", "/").split("/")[:-1]
+    resolved = _js.posix_normalize("/".join([*base, *parts]))
+    return "escapes" if resolved.startswith("../") or resolved == ".." else None
 
 
 def _c_field(raw: bytes) -> str:
