@@ -37,7 +37,7 @@ if str(_ROOT) not in sys.path:  # the kit lives in fixtures/ and tests/oracle/, 
 
 from fixtures import hostile  # noqa: E402
 from fixtures import tarcraft as tc  # noqa: E402
-from fixtures.hostile import CASES, EXPECTED, Case, Expect, Installed  # noqa: E402
+from fixtures.hostile import CASES, EXPECTED, Case, Expect  # noqa: E402
 from tests.oracle.pacote import (  # noqa: E402
     OracleResult,
     node_available,
@@ -454,9 +454,7 @@ def _check_sane(result: OracleResult) -> None:
 def _as_expect(result: OracleResult) -> Expect:
     return Expect(
         ok=result.ok,
-        files={
-            p: Installed(mode=f.mode, size=f.size, sha256=f.sha256) for p, f in result.files.items()
-        },
+        files=result.files,
         code=None if result.ok else result.code,
         error=None if result.ok else result.error,
         via=None if result.ok else result.via,

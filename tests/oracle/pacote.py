@@ -32,17 +32,10 @@ from pathlib import Path
 
 import pytest
 
+from fixtures.hostile import Installed
+
 JS = Path(__file__).with_name("pacote_extract.js")
 TIMEOUT_S = 60.0
-
-
-@dataclass(frozen=True)
-class OracleFile:
-    """A regular file pacote left on disk; ``mode`` is ``st_mode & 0o7777``."""
-
-    size: int
-    sha256: str
-    mode: int
 
 
 @dataclass(frozen=True)
@@ -65,7 +58,7 @@ class OracleResult:
 
     ok: bool
     error: str | None
-    files: dict[str, OracleFile]
+    files: dict[str, Installed]
     dirs: dict[str, int] = field(default_factory=dict)
     others: dict[str, str] = field(default_factory=dict)
     code: str | None = None
@@ -146,8 +139,8 @@ def _sha256(path: bytes) -> str:
 
 def _walk(
     root: bytes,
-) -> tuple[dict[str, OracleFile], dict[str, int], dict[str, str]]:
-    files: dict[str, OracleFile] = {}
+) -> tuple[dict[str, Installed], dict[str, int], dict[str, str]]:
+    files: dict[str, Installed] = {}
     dirs: dict[str, int] = {}
     others: dict[str, str] = {}
     if not os.path.lexists(root):
@@ -164,7 +157,7 @@ def _walk(
                 dirs[key] = st.st_mode & 0o7777
                 stack.append(rel)
             elif stat.S_ISREG(st.st_mode):
-                files[key] = OracleFile(
+                files[key] = Installed(
                     size=st.st_size,
                     sha256=_sha256(os.path.join(root, rel)),
                     mode=st.st_mode & 0o7777,
