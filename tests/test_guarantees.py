@@ -84,6 +84,14 @@ def guard() -> Iterator[list[tuple[str, str]]]:
     report = tarlens.check(m)
     to_json(manifest_to_dict(m, report))
     inspect_text(m, report)
+    report_to_sarif(report, manifest=m)
+    approval_note(report, manifest=m)
+    m._repr_html_()
+    changes = tarlens.diff(examples.HERE / "greeter-1.4.0.tgz", m)
+    diff_text(changes, tarlens.check(changes.new, diff=changes))
+    changes._repr_html_()
+    # codecs are imported on first use; ASCII files never need this one
+    "é".encode().decode("utf-8-sig")
     _Guard.events = []
     _Guard.active = True
     try:

@@ -114,6 +114,9 @@ class Content:
     #: e.g. "a .png whose bytes are JavaScript", "an ELF executable named .js"
     extension_mismatch: str | None
     signals: tuple[Signal, ...] = attrs.field(repr=lambda s: f"<{len(s)} signals>")
+    #: False when the file is code whose signals were not looked for (``analyze(...,
+    #: signals=False)``: the cheap pass over every file); binaries and data have none to find
+    scanned: bool = True
 
     def signal_names(self, category: str | None = None) -> frozenset[str]:
         """The names of this file's signals, optionally of one category."""
@@ -353,13 +356,19 @@ def _decode(data: bytes) -> str | None:
             return None
         # any byte pairs decode as UTF-16; real text has spaces, digits and punctuation
         return text if sum(1 for c in text if c < "\x80") >= 0.3 * len(text) else None
-    controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
-    if controls > _MAX_CONTROL_FRACTION * len(data):
+    if not _text_bytes(data):
         return None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
+
+
+def _text_bytes(data: bytes) -> bool:
+    """Few enough control bytes for text (``translate`` counts them faster than a regex
+    finds the first)."""
+    controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
+    return controls <= _MAX_CONTROL_FRACTION * len(data)
 
 
 def _decode_8bit(data: bytes) -> str | None:
@@ -374,7 +383,8 @@ def _decode_8bit(data: bytes) -> str | None:
     return data.decode("latin-1")
 
 
-def _text_mime(text: str, js_like: bool) -> str:
+def _text_mime(text: str, full: str | bytes, js_like: bool) -> str:
+    """``text`` is at least the first 4 KiB of the text, ``full`` all of it."""
     head = text[:512].lstrip("\ufeff \t\r\n")
     lower = head[:256].lower()
     if lower.startswith("<svg") or (lower.startswith("<?xml") and "<svg" in text[:4096]):
@@ -390,17 +400,22 @@ def _text_mime(text: str, js_like: bool) -> str:
         if "python" in first:
             return "text/x-script.python"
         return "text/x-shellscript"
-    if _is_json(text):
+    if _is_json(full):
         return "application/json"
     if js_like:
         return "text/javascript"
     return "text/plain"
 
 
-def _is_json(text: str) -> bool:
-    stripped = text.strip(" \t\r\n\ufeff")
-    if not stripped or stripped[0] not in "{[" or stripped[-1] not in "}]":
-        return False
+def _is_json(text: str | bytes) -> bool:
+    if isinstance(text, bytes):  # ASCII: no BOM to strip
+        stripped: str | bytes = text.strip(b" \t\r\n")
+        if not stripped or stripped[:1] not in (b"{", b"[") or stripped[-1:] not in (b"}", b"]"):
+            return False
+    else:
+        stripped = text.strip(" \t\r\n\ufeff")
+        if not stripped or stripped[0] not in "{[" or stripped[-1] not in "}]":
+            return False
     try:
         json.loads(stripped)
     except (ValueError, RecursionError):
@@ -413,16 +428,20 @@ class _TextStats:
     lines: int
     longest: int
     minified: bool
-    #: length of every line, for the long-line signal
-    lengths: list[int] = attrs.field(repr=False, eq=False)
 
 
 #: a line at least this long is "long" for the minified test (minifiers wrap at ~500)
 _LONG_LINE = 250
+_IS_LONG = (_LONG_LINE - 1).__lt__
+_STR_SPELLING = ("\n", " ", "\t", (";", "{", "}", "="), "sourceMappingURL=", "")
+_BYTES_SPELLING = (b"\n", b" ", b"\t", (b";", b"{", b"}", b"="), b"sourceMappingURL=", b"")
 
 
-def _text_stats(text: str, code_like: bool) -> _TextStats:
+def _text_stats(text: str | bytes, code_like: bool) -> _TextStats:
     """Line counts, and whether the text is machine-generated code.
+
+    ``text`` is the decoded text, or the bytes themselves when they are ASCII (the same
+    characters, without paying for a decode); every loop here runs in C.
 
     Minified means: most of the text (65%, or 30% with a ``sourceMappingURL``) sits in long
     lines that have almost no whitespace (< 12%) and the punctuation of code (``;{}=`` at
@@ -430,22 +449,23 @@ def _text_stats(text: str, code_like: bool) -> _TextStats:
     under 6%) from prose and Markdown with long lines (no ``;{}=``), generated declaration
     files and readable code.
     """
-    parts = text.split("\n")
-    lengths = [len(p) for p in parts]
-    lines = len(parts) - (1 if parts[-1] == "" else 0)
-    longest = max(lengths)
+    spelling: Any = _BYTES_SPELLING if isinstance(text, bytes) else _STR_SPELLING
+    nl, space, tab, punct, mark, empty = spelling
+    parts: list[Any] = text.split(nl)
+    lines = len(parts) - (1 if parts[-1] == empty else 0)
+    longest = max(map(len, parts))
     minified = False
     total = len(text) - (len(parts) - 1)
     if code_like and total >= 256 and longest >= _LONG_LINE:
-        long_parts = [p for p, n in zip(parts, lengths, strict=True) if n >= _LONG_LINE]
-        long_chars = sum(len(p) for p in long_parts)
-        joined = "".join(long_parts)
-        whitespace = joined.count(" ") + joined.count("\t")
-        punctuation = sum(joined.count(c) for c in ";{}=")
+        long_parts = list(itertools.compress(parts, map(_IS_LONG, map(len, parts))))
+        joined = empty.join(long_parts)
+        long_chars = len(joined)
+        whitespace = joined.count(space) + joined.count(tab)
+        punctuation = sum(joined.count(c) for c in punct)
         dense = whitespace < 0.12 * long_chars and punctuation >= 0.012 * long_chars
-        mapped = long_chars >= 0.3 * total and "sourceMappingURL=" in text[-4096:]
+        mapped = long_chars >= 0.3 * total and mark in text[-4096:]
         minified = dense and (long_chars >= 0.65 * total or mapped)
-    return _TextStats(lines=lines, longest=longest, minified=minified, lengths=lengths)
+    return _TextStats(lines=lines, longest=longest, minified=minified)
 
 
 # -- names ---------------------------------------------------------------------------------
@@ -510,11 +530,15 @@ _JS_MARKERS = re.compile(
 )
 
 
+#: how much of a text the name tests look at (the content test for JavaScript reads 1 MiB)
+_HEAD = 1 << 20
+
+
 def _looks_like_js(text: str) -> bool:
     """Content test for text whose name does not say: JavaScript markers of at least two
     sorts, three or more, and dense (two per KiB; prose that shows code examples, like man
     pages and notices, has fewer)."""
-    end = min(len(text), 1 << 20)
+    end = min(len(text), _HEAD)
     markers = [m.group()[:3] for m in _JS_MARKERS.finditer(text, 0, end)]
     return len(markers) >= 3 and len(set(markers)) >= 2 and len(markers) * 512 >= end
 
@@ -1583,10 +1607,14 @@ _EMPTY = Content(
 )
 
 
-def analyze(path: str, data: bytes) -> Content:
+def analyze(path: str, data: bytes, *, signals: bool = True) -> Content:
     """What ``data`` is. ``path`` (the package-relative installed path) is used only for its
     extension: to report an extension that lies about the bytes, and to decide whether text
-    is JavaScript-like or a script. Pure: no disk, no network, no subprocess."""
+    is JavaScript-like or a script. Pure: no disk, no network, no subprocess.
+
+    ``signals=False`` is the cheap pass (kind, MIME type, lines, native format, extension
+    mismatch; every step a C-speed scan of the bytes) and leaves the signals of code unsought
+    (``Content.scanned`` is False); the result is otherwise the same as with signals."""
     if not data:
         return _EMPTY  # the same for every name (and what entry-count bombs are made of)
     machine = _machine_code(data)
@@ -1602,35 +1630,47 @@ def analyze(path: str, data: bytes) -> Content:
             extension_mismatch=_mismatch(path, Kind.BINARY, binary_format, None, False, False),
             signals=(),
         )
-    text = _decode(data)
-    sniffed = _sniff_data(data) if text is None else None
-    if text is None and sniffed is None:
-        text = _decode_8bit(data)
-    if text is None:
-        return Content(
-            kind=Kind.DATA,
-            mime=sniffed[0] if sniffed is not None else _LIBMAGIC.mime(data),
-            text=False,
-            lines=None,
-            longest_line=None,
-            binary_format=None,
-            extension_mismatch=_mismatch(path, Kind.DATA, None, sniffed, False, False),
-            signals=(),
-        )
-    js_like, script = _classify_name(path, text)
-    mime = _text_mime(text, js_like)
+    # ASCII text is its own decoding: work on the bytes and decode only what is looked at
+    text: str | None
+    body: str | bytes
+    if data.isascii() and _text_bytes(data):
+        text, body = None, data
+    else:
+        text = _decode(data)
+        sniffed = _sniff_data(data) if text is None else None
+        if text is None and sniffed is None:
+            text = _decode_8bit(data)
+        if text is None:
+            return Content(
+                kind=Kind.DATA,
+                mime=sniffed[0] if sniffed is not None else _LIBMAGIC.mime(data),
+                text=False,
+                lines=None,
+                longest_line=None,
+                binary_format=None,
+                extension_mismatch=_mismatch(path, Kind.DATA, None, sniffed, False, False),
+                signals=(),
+            )
+        body = text
+    head = text if text is not None else data[:_HEAD].decode("ascii")
+    js_like, script = _classify_name(path, head)
+    mime = _text_mime(head, body, js_like)
     code_like = mime not in ("application/json", "image/svg+xml", "text/html", "text/xml")
-    stats = _text_stats(text, code_like)
+    stats = _text_stats(body, code_like)
     kind = Kind.MINIFIED if stats.minified else Kind.SOURCE
-    signals: tuple[Signal, ...] = ()
-    if js_like:
-        analyzer = _Analyzer(text, _lex(text))
-        analyzer.javascript(stats.lengths, stats.minified)
-        signals = analyzer.sig.result()
-    elif script:
-        analyzer = _Analyzer(text, None)
-        analyzer.script(text)
-        signals = analyzer.sig.result()
+    found: tuple[Signal, ...] = ()
+    scanned = not (js_like or script)
+    if signals and not scanned:
+        if text is None:
+            text = data.decode("ascii")
+        if js_like:
+            analyzer = _Analyzer(text, _lex(text))
+            analyzer.javascript([len(line) for line in text.split("\n")], stats.minified)
+        else:
+            analyzer = _Analyzer(text, None)
+            analyzer.script(text)
+        found = analyzer.sig.result()
+        scanned = True
     return Content(
         kind=kind,
         mime=mime,
@@ -1639,7 +1679,8 @@ def analyze(path: str, data: bytes) -> Content:
         longest_line=stats.longest,
         binary_format=None,
         extension_mismatch=_mismatch(path, kind, None, None, js_like, script),
-        signals=signals,
+        signals=found,
+        scanned=scanned,
     )
 
 

@@ -342,9 +342,7 @@ def diff(
     a = old if isinstance(old, Manifest) else load(old, limits=limits)
     b = new if isinstance(new, Manifest) else load(new, limits=limits)
     notes: list[str] = []
-    files = _file_changes(a, b)
-    if text:
-        files = _with_text(a, b, files, limits, notes)
+    a, b, files = _read_changed(a, b, _file_changes(a, b), limits, notes, text=text)
     changed = {c.path for c in files if c.status is not ChangeStatus.REMOVED}
     return ReleaseDiff(
         old=a,
@@ -412,39 +410,64 @@ def _is_text(data: bytes) -> bool:
     return b"\x00" not in data[:8192]
 
 
-def _with_text(
+def _unscanned(f: File | None) -> bool:
+    return f is not None and f.content is not None and not f.content.scanned
+
+
+def _read_changed(
     a: Manifest,
     b: Manifest,
     files: tuple[FileChange, ...],
     limits: Limits | None,
     notes: list[str],
-) -> tuple[FileChange, ...]:
+    *,
+    text: bool,
+) -> tuple[Manifest, Manifest, tuple[FileChange, ...]]:
+    """Read what changed a second time, one pass over each tarball: the code signals of
+    every added, renamed or modified file that the first read left unscanned (on both sides
+    of a modification), and the line-level details of modified text files."""
+    from tarlens._analysis import Content, analyze  # noqa: PLC0415
     from tarlens._reader import read_files  # noqa: PLC0415
 
-    wanted = {
-        c.path: c
-        for c in files
-        if c.status is ChangeStatus.MODIFIED
-        and c.content_changed
-        and c.old is not None
-        and c.new is not None
-        and max(c.old.size, c.new.size) <= MAX_TEXT_DIFF_BYTES
-    }
-    if not wanted:
-        return files
-    if a.origin is None or b.origin is None:
+    limits = limits or Limits()
+    scan_old = {c.path for c in files if c.status is ChangeStatus.MODIFIED and _unscanned(c.old)}
+    scan_new = {c.path for c in files if c.status is not ChangeStatus.REMOVED and _unscanned(c.new)}
+    wanted = (
+        {
+            c.path
+            for c in files
+            if c.status is ChangeStatus.MODIFIED
+            and c.content_changed
+            and c.old is not None
+            and c.new is not None
+            and max(c.old.size, c.new.size) <= MAX_TEXT_DIFF_BYTES
+        }
+        if text
+        else set()
+    )
+    if (wanted or scan_old or scan_new) and (a.origin is None or b.origin is None):
         notes.append(
-            "line-level details are missing: a release read from a stream cannot be read again"
+            "line-level details and the code signals of changed files are missing: a release "
+            "read from a stream cannot be read again"
         )
-        return files
+        return a, b, files
+    cap = max(limits.max_analyzed_bytes, MAX_TEXT_DIFF_BYTES if wanted else 0)
+    found_old: dict[str, Content] = {}
+    found_new: dict[str, Content] = {}
     old_lines: dict[str, list[int] | None] = {}
-
-    def remember(path: str, data: bytes) -> None:
-        old_lines[path] = list(map(hash, _lines(data))) if _is_text(data) else None
-
     details: dict[str, TextChange] = {}
 
+    def remember(path: str, data: bytes) -> None:
+        if path in scan_old:
+            found_old[path] = analyze(path, data[: limits.max_analyzed_bytes])
+        if path in wanted:
+            old_lines[path] = list(map(hash, _lines(data))) if _is_text(data) else None
+
     def compare(path: str, data: bytes) -> None:
+        if path in scan_new:
+            found_new[path] = analyze(path, data[: limits.max_analyzed_bytes])
+        if path not in wanted:
+            return
         hashes = old_lines.get(path)
         if hashes is None or not _is_text(data):
             details.pop(path, None)
@@ -452,12 +475,25 @@ def _with_text(
         details[path] = _text_change(hashes, _lines(data))
 
     try:
-        read_files(a, wanted, remember, limits=limits)
-        read_files(b, wanted, compare, limits=limits)
+        read_files(a, scan_old | wanted, remember, limits=limits, cap=cap)
+        read_files(b, scan_new | wanted, compare, limits=limits, cap=cap)
     except TarlensError as exc:  # the bytes changed under us, or a limit: keep file level
-        notes.append(f"line-level details are missing: {exc}")
-        return files
-    return tuple(attrs.evolve(c, text=details[c.path]) if c.path in details else c for c in files)
+        notes.append(f"line-level details and code signals of changed files are missing: {exc}")
+        return a, b, files
+    a, b = _with_contents(a, found_old), _with_contents(b, found_new)
+    changes = _file_changes(a, b)
+    return (
+        a,
+        b,
+        tuple(attrs.evolve(c, text=details[c.path]) if c.path in details else c for c in changes),
+    )
+
+
+def _with_contents(m: Manifest, found: Mapping[str, Any]) -> Manifest:
+    if not found:
+        return m
+    files = tuple(attrs.evolve(f, content=found[f.path]) if f.path in found else f for f in m.files)
+    return attrs.evolve(m, files=files)
 
 
 def _text_change(old_hashes: Sequence[int], new_lines: list[bytes]) -> TextChange:

@@ -187,6 +187,9 @@ class Manifest:
     compression_ratio: float = attrs.field(repr=False, default=1.0)
     #: where the bytes came from, when they can be read again (a path, or the bytes)
     origin: str | bytes | None = attrs.field(repr=False, default=None, eq=False)
+    #: which code files had their signals looked for: ``"all"``, ``"attention"`` (the files
+    #: npm runs or points consumers at: :meth:`attention`) or ``"none"`` (``analyze=False``)
+    scan: str = attrs.field(default="all", eq=False)
     _by_path: dict[str, File] = attrs.field(
         init=False,
         repr=False,
@@ -238,6 +241,21 @@ class Manifest:
                     found.append(candidate)
                     break
         return tuple(found)
+
+    def attention(self) -> frozenset[str]:
+        """The files a reviewer and the rules look at first, whose code signals ``load`` looks
+        for by default: :attr:`entry_points`, every file a lifecycle script names (bundled
+        packages' too), and every file whose extension lies about its bytes."""
+        paths = set(self.entry_points)
+        for s in self.scripts:
+            paths.update(script_files(s.command))
+        for b in self.bundled:
+            for s in b.scripts:
+                paths.update(_js.posix_normalize(f"{b.path}/{p}") for p in script_files(s.command))
+        paths.update(
+            f.path for f in self.files if f.content is not None and f.content.extension_mismatch
+        )
+        return frozenset(p for p in paths if p in self._by_path)
 
     @property
     def install_scripts(self) -> tuple[Script, ...]:

