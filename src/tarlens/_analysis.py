@@ -364,6 +364,36 @@ def _decode(data: bytes) -> str | None:
         return None
 
 
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_VALIDATE_CHUNK = 1 << 16
+
+
+def _is_utf8(data: bytes) -> bool:
+    """``data`` is valid UTF-8. Decoded piece by piece and thrown away: a whole decode of a
+    big bundle with one emoji builds a str of four bytes per character."""
+    if data.isascii():
+        return True
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), _VALIDATE_CHUNK):
+            decoder.decode(view[start : start + _VALIDATE_CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    finally:
+        view.release()
+    return True
+
+
+def _head(utf8: bytes) -> str:
+    """The text of the first ``_HEAD`` bytes of valid UTF-8 (a character cut at the end is
+    left out)."""
+    if len(utf8) <= _HEAD:
+        return utf8.decode("utf-8")
+    return codecs.getincrementaldecoder("utf-8")().decode(utf8[:_HEAD])
+
+
 def _text_bytes(data: bytes) -> bool:
     """Few enough control bytes for text (``translate`` counts them faster than a regex
     finds the first)."""
@@ -383,8 +413,8 @@ def _decode_8bit(data: bytes) -> str | None:
     return data.decode("latin-1")
 
 
-def _text_mime(text: str, full: str | bytes, js_like: bool) -> str:
-    """``text`` is at least the first 4 KiB of the text, ``full`` all of it."""
+def _text_mime(text: str, utf8: bytes, js_like: bool) -> str:
+    """``text`` is at least the first 4 KiB of the text, ``utf8`` all of it (BOM-less)."""
     head = text[:512].lstrip("\ufeff \t\r\n")
     lower = head[:256].lower()
     if lower.startswith("<svg") or (lower.startswith("<?xml") and "<svg" in text[:4096]):
@@ -400,22 +430,17 @@ def _text_mime(text: str, full: str | bytes, js_like: bool) -> str:
         if "python" in first:
             return "text/x-script.python"
         return "text/x-shellscript"
-    if _is_json(full):
+    if _is_json(utf8):
         return "application/json"
     if js_like:
         return "text/javascript"
     return "text/plain"
 
 
-def _is_json(text: str | bytes) -> bool:
-    if isinstance(text, bytes):  # ASCII: no BOM to strip
-        stripped: str | bytes = text.strip(b" \t\r\n")
-        if not stripped or stripped[:1] not in (b"{", b"[") or stripped[-1:] not in (b"}", b"]"):
-            return False
-    else:
-        stripped = text.strip(" \t\r\n\ufeff")
-        if not stripped or stripped[0] not in "{[" or stripped[-1] not in "}]":
-            return False
+def _is_json(utf8: bytes) -> bool:
+    stripped = utf8.strip(b" \t\r\n")
+    if not stripped or stripped[:1] not in (b"{", b"[") or stripped[-1:] not in (b"}", b"]"):
+        return False
     try:
         json.loads(stripped)
     except (ValueError, RecursionError):
@@ -433,38 +458,47 @@ class _TextStats:
 #: a line at least this long is "long" for the minified test (minifiers wrap at ~500)
 _LONG_LINE = 250
 _IS_LONG = (_LONG_LINE - 1).__lt__
-_STR_SPELLING = ("\n", " ", "\t", (";", "{", "}", "="), "sourceMappingURL=", "")
-_BYTES_SPELLING = (b"\n", b" ", b"\t", (b";", b"{", b"}", b"="), b"sourceMappingURL=", b"")
+_PUNCTUATION = (b";", b"{", b"}", b"=")
 
 
-def _text_stats(text: str | bytes, code_like: bool) -> _TextStats:
-    """Line counts, and whether the text is machine-generated code.
-
-    ``text`` is the decoded text, or the bytes themselves when they are ASCII (the same
-    characters, without paying for a decode); every loop here runs in C.
+def _text_stats(utf8: bytes, code_like: bool) -> _TextStats:
+    """Line counts (lengths in UTF-8 bytes), and whether the text is machine-generated code.
 
     Minified means: most of the text (65%, or 30% with a ``sourceMappingURL``) sits in long
     lines that have almost no whitespace (< 12%) and the punctuation of code (``;{}=`` at
     least 1.2%). On the corpus of real packages this separates minified JS/CSS (whitespace
     under 6%) from prose and Markdown with long lines (no ``;{}=``), generated declaration
-    files and readable code.
+    files and readable code. Every loop here runs in C, and the characters are counted only
+    when the long lines are enough of the text for the answer to depend on them.
     """
-    spelling: Any = _BYTES_SPELLING if isinstance(text, bytes) else _STR_SPELLING
-    nl, space, tab, punct, mark, empty = spelling
-    parts: list[Any] = text.split(nl)
-    lines = len(parts) - (1 if parts[-1] == empty else 0)
-    longest = max(map(len, parts))
+    parts = utf8.split(b"\n")
+    lengths = list(map(len, parts))
+    lines = len(parts) - (0 if parts[-1] else 1)
+    longest = max(lengths)
+    total = len(utf8) - (len(parts) - 1)
     minified = False
-    total = len(text) - (len(parts) - 1)
     if code_like and total >= 256 and longest >= _LONG_LINE:
-        long_parts = list(itertools.compress(parts, map(_IS_LONG, map(len, parts))))
-        joined = empty.join(long_parts)
-        long_chars = len(joined)
-        whitespace = joined.count(space) + joined.count(tab)
-        punctuation = sum(joined.count(c) for c in punct)
-        dense = whitespace < 0.12 * long_chars and punctuation >= 0.012 * long_chars
-        mapped = long_chars >= 0.3 * total and mark in text[-4096:]
-        minified = dense and (long_chars >= 0.65 * total or mapped)
+        long_chars = sum(itertools.compress(lengths, map(_IS_LONG, lengths)))
+        mapped = long_chars >= 0.3 * total and b"sourceMappingURL=" in utf8[-4096:]
+        if long_chars >= 0.65 * total or mapped:
+            # every line long (one-line bundles): count in place, newlines are neither
+            joined = (
+                utf8
+                if long_chars == total
+                else b"".join(itertools.compress(parts, map(_IS_LONG, lengths)))
+            )
+            # counted one character at a time, stopping as soon as the answer is known
+            most_space = 0.12 * long_chars
+            whitespace = joined.count(b" ")
+            if whitespace < most_space:
+                whitespace += joined.count(b"\t")
+            if whitespace < most_space:
+                least, punctuation = 0.012 * long_chars, 0
+                for mark in _PUNCTUATION:
+                    punctuation += joined.count(mark)
+                    if punctuation >= least:
+                        minified = True
+                        break
     return _TextStats(lines=lines, longest=longest, minified=minified)
 
 
@@ -1630,11 +1664,14 @@ def analyze(path: str, data: bytes, *, signals: bool = True) -> Content:
             extension_mismatch=_mismatch(path, Kind.BINARY, binary_format, None, False, False),
             signals=(),
         )
-    # ASCII text is its own decoding: work on the bytes and decode only what is looked at
-    text: str | None
-    body: str | bytes
-    if data.isascii() and _text_bytes(data):
-        text, body = None, data
+    # UTF-8 text is only validated here, never decoded whole: the name tests read the head,
+    # line statistics are measured on the UTF-8 bytes (``data`` itself, less a BOM), and
+    # only the signal scan needs the text (ASCII text is its own decoding).
+    text: str | None = None
+    utf8: bytes
+    if not data.startswith(_UTF16_BOMS) and _text_bytes(data) and _is_utf8(data):
+        utf8 = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+        head = _head(utf8)
     else:
         text = _decode(data)
         sniffed = _sniff_data(data) if text is None else None
@@ -1651,18 +1688,18 @@ def analyze(path: str, data: bytes, *, signals: bool = True) -> Content:
                 extension_mismatch=_mismatch(path, Kind.DATA, None, sniffed, False, False),
                 signals=(),
             )
-        body = text
-    head = text if text is not None else data[:_HEAD].decode("ascii")
+        utf8 = text.encode("utf-8", "surrogatepass")
+        head = text[:_HEAD]
     js_like, script = _classify_name(path, head)
-    mime = _text_mime(head, body, js_like)
+    mime = _text_mime(head, utf8, js_like)
     code_like = mime not in ("application/json", "image/svg+xml", "text/html", "text/xml")
-    stats = _text_stats(body, code_like)
+    stats = _text_stats(utf8, code_like)
     kind = Kind.MINIFIED if stats.minified else Kind.SOURCE
     found: tuple[Signal, ...] = ()
     scanned = not (js_like or script)
     if signals and not scanned:
         if text is None:
-            text = data.decode("ascii")
+            text = utf8.decode("utf-8")
         if js_like:
             analyzer = _Analyzer(text, _lex(text))
             analyzer.javascript([len(line) for line in text.split("\n")], stats.minified)

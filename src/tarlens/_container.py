@@ -14,6 +14,8 @@ import enum
 import hashlib
 import io
 import os
+import queue
+import threading
 import zlib
 from collections.abc import Callable, Generator, Iterator
 from typing import IO, Any
@@ -248,6 +250,53 @@ def iter_tar(
             info.tar_size += len(data)
             _tar_limit(info, limits)
             yield data
+
+
+#: chunks decoded ahead of the reader (each at most OUT_SIZE): bounds the memory of read-ahead
+AHEAD = 4
+
+
+def read_ahead(chunks: Generator[bytes, None, None]) -> Generator[bytes, None, None]:
+    """Run ``chunks`` (the reading, hashing and inflating of :func:`iter_tar`, which all let
+    go of the GIL) in a thread of its own, at most :data:`AHEAD` chunks ahead of the caller,
+    so that a second core decodes while the first parses. Exceptions surface in the caller,
+    and closing this generator early stops the thread."""
+    slots: queue.Queue[tuple[bytes | None, BaseException | None]] = queue.Queue(AHEAD)
+    stop = threading.Event()
+
+    def put(item: tuple[bytes | None, BaseException | None]) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def pump() -> None:
+        try:
+            for chunk in chunks:
+                if not put((chunk, None)):
+                    return
+            put((None, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
+            put((None, exc))
+        finally:
+            chunks.close()
+
+    worker = threading.Thread(target=pump, name="tarlens-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            chunk, error = slots.get()
+            if error is not None:
+                raise error
+            if chunk is None:
+                return
+            yield chunk
+    finally:
+        stop.set()
+        worker.join()
 
 
 def _iter_gzip(

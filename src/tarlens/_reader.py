@@ -11,7 +11,7 @@ import attrs
 
 from tarlens._analysis import Content
 from tarlens._analysis import analyze as analyze_content
-from tarlens._container import ContainerInfo, Source, iter_tar, open_source
+from tarlens._container import ContainerInfo, Source, iter_tar, open_source, read_ahead
 from tarlens._errors import InputError
 from tarlens._limits import Limits
 from tarlens._manifest import File, Manifest, build, keep_for_manifest
@@ -32,8 +32,12 @@ def _read(
     try:
         info = ContainerInfo()
         reader = TarReader(limits, keep, stream, consume, stream_cap)
-        for chunk in iter_tar(stream_in, info, limits, _reopener(source)):
-            reader.feed(chunk)
+        chunks = read_ahead(iter_tar(stream_in, info, limits, _reopener(source)))
+        try:
+            for chunk in chunks:
+                reader.feed(chunk)
+        finally:
+            chunks.close()
         reader.finish()
     finally:
         if close:
@@ -174,7 +178,9 @@ def read_files(
     limits = limits or Limits()
     stream_in, _label, close = open_source(manifest.origin)
     try:
-        chunks = iter_tar(stream_in, ContainerInfo(), limits, _reopener(manifest.origin))
+        chunks = read_ahead(
+            iter_tar(stream_in, ContainerInfo(), limits, _reopener(manifest.origin))
+        )
         try:
             _hand_over(chunks, spans, consume, cap, manifest)
         finally:
