@@ -288,8 +288,7 @@ def _differences(label: str, registry: Mapping[str, str], tarball: Mapping[str, 
     needs_registry=True,
 )
 def manifest_confusion(release: Release) -> Iterator[Evidence]:
-    """The registry's manifest and the tarball's ``package.json`` disagree on install
-    scripts, dependencies or ``bin``.
+    """The registry's manifest and the tarball disagree on scripts, dependencies or bin.
 
     ## What it does
     For each release whose registry record describes exactly these bytes (same integrity):
