@@ -108,12 +108,18 @@ def describe_example(rule: Rule, example: Any, *, bad: bool) -> list[str]:
     if example.config:
         settings = ", ".join(f"`{k} = {v!r}`" for k, v in sorted(example.config.items()))
         lines += [f"Checked with the configuration {settings}.", ""]
+    registry = example.registry() if example.registry else None
+    if registry is not None:
+        said = " ".join((example.registry.__doc__ or "").split())
+        lines += [f"What the registry says: {said}", ""]
     if previous is not None:
         lines += ["The previous release has", "", *describe_tarball(previous), ""]
         lines += ["and the release under review has", "", *describe_tarball(manifest), ""]
     else:
         lines += ["The release has", "", *describe_tarball(manifest), ""]
-    report = tarlens.check(manifest, previous=previous, config=config, select=[rule.id])
+    report = tarlens.check(
+        manifest, previous=previous, config=config, select=[rule.id], registry=registry
+    )
     found = [f for f in report.findings if f.rule_id == rule.id]
     if not bad:
         verdict = f"{rule.id} stays silent." if not found else f"{rule.id} fires (unexpected)."
@@ -139,6 +145,11 @@ def rule_page(rule: Rule, examples: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|",
         f"| {rule.id} | `{rule.name}` | {rule.severity} | {rule.confidence} | {cwe} | "
         f"{rule.since} | {'yes' if rule.needs_previous else 'no'} |",
+        *(
+            ["", "Runs only with registry metadata (`tarlens review`); skipped otherwise."]
+            if rule.needs_registry
+            else []
+        ),
         "",
         "Generated from the registry by `docs/gen_rule_pages.py`; do not edit by hand.",
         f"`tarlens explain {rule.id}` prints the same documentation.",

@@ -119,6 +119,51 @@ def _parser() -> argparse.ArgumentParser:
     dif.add_argument("new", help="the release under review (e.g. from `npm stage download`)")
     _common(dif)
 
+    rev = sub.add_parser(
+        "review",
+        help="review a staged tarball against the published release: verify it, download "
+        "and verify the release to compare with, diff, check (the one network command)",
+    )
+    rev.add_argument("staged", help="the staged .tgz (from `npm stage download`)")
+    rev.add_argument(
+        "--against",
+        default="latest",
+        metavar="latest|previous|VERSION|TAG|OLD.tgz",
+        help="what to compare with: a dist-tag (default: latest), `previous` (the highest "
+        "published version below the staged one), a version, or a local tarball (offline)",
+    )
+    expect = rev.add_mutually_exclusive_group()
+    expect.add_argument(
+        "--expect-shasum",
+        metavar="SHA1",
+        help="the shasum `npm stage view` printed; any other bytes are refused (exit 2)",
+    )
+    expect.add_argument(
+        "--expect-integrity",
+        metavar="SRI",
+        help="the integrity `npm stage download` printed; any other bytes are refused",
+    )
+    net = rev.add_argument_group("registry (default: npm's configuration)")
+    net.add_argument("--registry", metavar="URL", help="the registry, like npm's --registry")
+    net.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="verified tarballs are kept here (default: $TARLENS_CACHE_DIR, "
+        "$XDG_CACHE_HOME/tarlens or ~/.cache/tarlens)",
+    )
+    net.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    net.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (default 30)"
+    )
+    net.add_argument(
+        "--max-dependency-lookups",
+        type=int,
+        default=20,
+        metavar="N",
+        help="read the packuments of at most N new dependencies (default 20)",
+    )
+    _common(rev)
+
     base = sub.add_parser(
         "baseline",
         help="accept the current findings: write a suppression baseline (JSON) to stdout",
@@ -250,6 +295,83 @@ def _diff(args: argparse.Namespace) -> int:
     return _verdict(args, report)
 
 
+def _review(args: argparse.Namespace) -> int:
+    import re  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    from tarlens._engine import check  # noqa: PLC0415
+    from tarlens._errors import ConfigError  # noqa: PLC0415
+    from tarlens._render import to_json  # noqa: PLC0415
+    from tarlens._review import is_path, review, review_lines, review_to_dict  # noqa: PLC0415
+
+    if args.expect_shasum is not None and not re.fullmatch(r"[0-9a-fA-F]{40}", args.expect_shasum):
+        raise ConfigError(
+            "--expect-shasum", "is not 40 hex digits (the shasum npm stage view prints)"
+        )
+    config = _config(args)
+    registry = None
+    if not is_path(args.against):
+        from tarlens.registry import Registry, RegistryConfig, default_cache_dir  # noqa: PLC0415
+
+        cache = None if args.no_cache else Path(args.cache_dir or default_cache_dir())
+        registry = Registry(
+            RegistryConfig.from_environment(
+                registry=args.registry, timeout=args.timeout, cache_dir=cache
+            )
+        )
+    r = review(
+        args.staged,
+        against=args.against,
+        expect_shasum=args.expect_shasum,
+        expect_integrity=args.expect_integrity,
+        registry=registry,
+        limits=_limits(args),
+        max_dependency_lookups=args.max_dependency_lookups,
+    )
+    report = check(
+        r.manifest,
+        diff=r.diff,
+        select=args.select,
+        ignore=args.ignore,
+        config=config,
+        registry=r.registry,
+    )
+    lines = review_lines(r)
+    if args.format == "json":
+        from tarlens._render import diff_to_dict, manifest_to_dict  # noqa: PLC0415
+
+        if r.diff is not None and r.against is not None:
+            doc = diff_to_dict(r.diff, report)
+            doc["old"]["from"] = r.against.location
+        else:
+            doc = manifest_to_dict(r.manifest, report)
+        doc["review"] = review_to_dict(r)
+        _write(to_json(doc))
+    elif args.format == "sarif":
+        from tarlens._sarif import report_to_sarif  # noqa: PLC0415
+
+        _write(report_to_sarif(report, manifest=r.manifest, diff=r.diff))
+    elif args.format == "markdown":
+        from tarlens._markdown import approval_note  # noqa: PLC0415
+
+        _write(
+            approval_note(
+                report, manifest=r.manifest, diff=r.diff, fail_on=args.fail_on, notes=lines
+            )
+        )
+    else:
+        from tarlens._render import diff_text, inspect_text, safe  # noqa: PLC0415
+
+        head = "".join(f"review  {safe(line)}\n" for line in lines) + "\n"
+        body = (
+            diff_text(r.diff, report, color=_color())
+            if r.diff is not None
+            else inspect_text(r.manifest, report, color=_color())
+        )
+        _write(head + body)
+    return _verdict(args, report)
+
+
 def _baseline(args: argparse.Namespace) -> int:
     import datetime as dt  # noqa: PLC0415
 
@@ -311,6 +433,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _inspect(args)
         if args.command == "diff":
             return _diff(args)
+        if args.command == "review":
+            return _review(args)
         if args.command == "baseline":
             return _baseline(args)
         if args.command == "rules":

@@ -23,6 +23,7 @@ from tarlens._config import Config, Policy, fingerprint
 from tarlens._diff import ReleaseDiff
 from tarlens._errors import ConfigError
 from tarlens._manifest import Manifest
+from tarlens._meta import RegistryMeta
 
 __all__: list[str] = []  # private module; see tarlens.rules
 
@@ -68,6 +69,8 @@ class Release:
     diff: ReleaseDiff | None = None
     #: the install-source policy the project reviews against (npm 11 defaults unless set)
     policy: Policy = attrs.field(factory=Policy)
+    #: what the registry says (``tarlens review``); rules with ``needs_registry`` need it
+    registry: RegistryMeta | None = None
 
 
 @attrs.frozen
@@ -102,6 +105,8 @@ class Rule:
     needs_previous: bool
     doc: str = attrs.field(repr=False)
     func: CheckFn = attrs.field(repr=False, eq=False)
+    #: judges registry metadata: skipped (reported as skipped) when none is given
+    needs_registry: bool = False
 
     @property
     def summary(self) -> str:
@@ -174,6 +179,7 @@ def rule(
     cwe: int | None = None,
     since: str = "0.1.0",
     needs_previous: bool = False,
+    needs_registry: bool = False,
 ) -> Callable[[CheckFn], CheckFn]:
     """Register a rule. Ids are stable and never reused; names read as the thing found."""
 
@@ -204,6 +210,7 @@ def rule(
             needs_previous=needs_previous,
             doc=doc,
             func=func,
+            needs_registry=needs_registry,
         )
         return func
 
@@ -237,6 +244,7 @@ def all_rules() -> tuple[Rule, ...]:
     installed under the ``tarlens.rules`` entry-point group."""
     import tarlens._checks  # noqa: PLC0415 - registers the built-in catalog
     import tarlens._checks_content  # noqa: PLC0415
+    import tarlens._checks_registry  # noqa: PLC0415
     import tarlens._checks_release  # noqa: F401, PLC0415
 
     _load_plugins()
@@ -268,6 +276,7 @@ def check(
     ignore: Sequence[str] = (),
     config: Config | None = None,
     today: dt.date | None = None,
+    registry: RegistryMeta | None = None,
 ) -> Report:
     """Run every selected rule over a release; return the findings, most severe first.
 
@@ -276,6 +285,10 @@ def check(
     ids, id prefixes (``"ARC"``) or rule names, on top of ``config`` (see
     :func:`tarlens.load_config`), which also brings severity overrides, path allowlists, the
     install-source policy and a suppression baseline.
+
+    ``registry`` is what the registry says about the package (built by ``tarlens review``
+    through :mod:`tarlens.registry`); without it the rules that judge registry metadata
+    are reported as skipped. ``check`` itself never contacts a registry.
     """
     config = config or Config()
     today = today or dt.date.today()
@@ -288,7 +301,7 @@ def check(
         from tarlens._diff import diff as compute_diff  # noqa: PLC0415
 
         diff = compute_diff(previous, manifest)
-    release = Release(manifest, previous, diff, config.policy)
+    release = Release(manifest, previous, diff, config.policy, registry)
     findings: list[Finding] = []
     suppressed: list[tuple[Finding, str]] = []
     errors: list[RuleError] = []
@@ -296,7 +309,7 @@ def check(
     for r in all_rules():
         if not _selected(r, select, ignore):
             continue
-        if r.needs_previous and previous is None:
+        if (r.needs_previous and previous is None) or (r.needs_registry and registry is None):
             skipped.append(r.id)
             continue
         try:

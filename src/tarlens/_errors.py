@@ -10,8 +10,10 @@ __all__ = [
     "ArchiveError",
     "ConfigError",
     "InputError",
+    "IntegrityError",
     "LimitExceeded",
     "PackageJsonError",
+    "RegistryError",
     "TarlensError",
 ]
 
@@ -89,3 +91,36 @@ class ConfigError(TarlensError, ValueError):
         self.key = key
         self.reason = reason
         super().__init__(f"invalid configuration {key!r}: {reason}")
+
+
+class RegistryError(TarlensError, OSError):
+    """The registry could not be reached, refused the request or answered with something
+    that is not a packument. ``url`` never carries credentials; ``status`` is the HTTP
+    status when there was one."""
+
+    def __init__(self, url: str, reason: str, *, status: int | None = None) -> None:
+        self.url = url
+        self.reason = reason
+        self.status = status
+        super().__init__(f"registry {url}: {reason}")
+
+    def __str__(self) -> str:
+        return f"registry {self.url}: {self.reason}"
+
+
+class IntegrityError(TarlensError, ValueError):
+    """Bytes are not the ones they were said to be: a tarball from the registry that does
+    not match its ``dist.integrity``, a cached copy gone bad, or a staged tarball whose
+    shasum is not the one ``npm stage view`` printed. Never a warning: the bytes are refused.
+    """
+
+    def __init__(self, what: str, expected: str, actual: str, *, hint: str = "") -> None:
+        self.what = what
+        self.expected = expected
+        self.actual = actual
+        self.hint = hint
+        super().__init__(what)
+
+    def __str__(self) -> str:
+        text = f"{self.what}: expected {self.expected}, got {self.actual}"
+        return f"{text} ({self.hint})" if self.hint else text

@@ -41,6 +41,8 @@ from tarlens._markdown import (
 from tarlens._render import safe
 
 __all__: list[str] = []  # private module
+#: why the engine skips rules: they judge change, or registry metadata (tarlens review)
+_SKIPPED_WHY = "(they need the previous release or registry metadata)"
 
 #: rows shown per table
 MAX_ROWS = 50
@@ -284,7 +286,7 @@ def _report_parts(r: Report, max_rows: int) -> list[str]:
     if r.suppressed:
         notes.append(f"{plural(len(r.suppressed), 'finding')} suppressed")
     if r.skipped:
-        notes.append(f"{plural(len(r.skipped), 'rule')} skipped (they need the previous release)")
+        notes.append(f"{plural(len(r.skipped), 'rule')} skipped {_SKIPPED_WHY}")
     if notes:
         parts.append("<p>" + "; ".join(notes) + ".</p>")
     return parts
@@ -301,7 +303,7 @@ def report_markdown(r: Report, *, max_rows: int = MAX_ROWS) -> str:
     head = plural(len(r.findings), "finding") + (f", worst {worst}" if worst is not None else "")
     out = [f"**tarlens**: {head}", "", *findings_section(r, max_rows)]
     if r.skipped:
-        out += ["", f"{plural(len(r.skipped), 'rule')} skipped (they need the previous release)."]
+        out += ["", f"{plural(len(r.skipped), 'rule')} skipped {_SKIPPED_WHY}."]
     return "\n".join(out) + "\n"
 
 

@@ -502,6 +502,7 @@ def approval_note(
     fail_on: Severity | str | None = Severity.HIGH,
     max_rows: int = MAX_ROWS,
     max_chars: int = MAX_CHARS,
+    notes: Sequence[str] = (),
 ) -> str:
     """The Markdown note for ``npm stage approve`` or a pull request.
 
@@ -511,6 +512,8 @@ def approval_note(
     :class:`~tarlens.Severity`, its name, or ``"none"``/``None``: see :func:`verdict`).
     Tables stop at ``max_rows`` rows; sections that would take the note past ``max_chars``
     characters (GitHub refuses comments over 65,536) are left out, and the note says which.
+    ``notes`` are shown under the identity table (``tarlens review`` says there what it
+    verified and what it compared with).
     """
     if diff is not None:
         title = (
@@ -526,6 +529,8 @@ def approval_note(
         "Before `npm stage approve`, check that the staged tarball is this one: "
         "`npm stage view` prints its shasum.",
     ]
+    for note in notes[:10]:
+        out += ["", f"Review: {code(note)}"]
     for why in manifest.npm_refuses[:10]:
         out += ["", f"**npm would refuse to install it:** {code(why)}"]
     if diff is not None:
