@@ -8,8 +8,10 @@ These tests hold the cheap pass to the deep one, and the second read to the firs
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
+import json
 import zlib
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from fixtures import analysis_corpus as corpus
 from fixtures import tarcraft as tc
 from fixtures.obfuscated import build as obfuscated_build
 from tarlens._analysis import analyze
+from tarlens._cli import main
 from tarlens._reader import read_files, scan_signals
 from tests.conftest import pack, pj, tar_with_pj
 
@@ -288,3 +291,20 @@ def test_isal_output_is_kept_when_zlib_takes_over_after_it() -> None:
     m = tarlens.load(first + b"\x1f\x8b\x08\x00garbage")
     assert [f.path for f in m.files] == ["index.js", "package.json"]
     assert m.npm_refuses
+
+
+def test_the_cli_scans_every_file_on_request(tmp_path: Path) -> None:
+    p = tmp_path / "r.tgz"
+    p.write_bytes(release())
+    outputs = {}
+    for how in ("attention", "all"):
+        out = tmp_path / f"{how}.json"
+        with out.open("w") as stream, contextlib.redirect_stdout(stream):
+            main(["inspect", str(p), "--format", "json", "--signals", how])
+        outputs[how] = json.loads(out.read_text())
+    assert outputs["attention"]["scan"] == "attention"
+    assert outputs["all"]["scan"] == "all"
+    util = {f["path"]: f for f in outputs["attention"]["files"]}["lib/util.js"]
+    assert util["scanned"] is False and "signals" not in util
+    util = {f["path"]: f for f in outputs["all"]["files"]}["lib/util.js"]
+    assert util["scanned"] is True and util["signals"]

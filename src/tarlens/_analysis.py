@@ -573,8 +573,14 @@ def _looks_like_js(text: str) -> bool:
     sorts, three or more, and dense (two per KiB; prose that shows code examples, like man
     pages and notices, has fewer)."""
     end = min(len(text), _HEAD)
-    markers = [m.group()[:3] for m in _JS_MARKERS.finditer(text, 0, end)]
-    return len(markers) >= 3 and len(set(markers)) >= 2 and len(markers) * 512 >= end
+    enough = max(3, -(-end // 512))  # markers needed: three, and two per KiB
+    sorts: set[str] = set()
+    for count, m in enumerate(_JS_MARKERS.finditer(text, 0, end), 1):
+        if len(sorts) < 2:
+            sorts.add(m.group()[:3])
+        if count >= enough and len(sorts) >= 2:
+            return True  # the answer cannot change: stop reading
+    return False
 
 
 def _classify_name(path: str, text: str) -> tuple[bool, bool]:

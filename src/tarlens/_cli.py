@@ -61,6 +61,13 @@ def _common(p: argparse.ArgumentParser) -> None:
         metavar="RULE",
         help="skip these rules (id, id prefix or name; repeatable)",
     )
+    p.add_argument(
+        "--signals",
+        choices=["attention", "all"],
+        default="attention",
+        help="which code files to scan for signals: the entry points, install-time files and "
+        "(in a diff) changed files, or every one (slower on big packages)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="explain errors in detail")
     cfg = p.add_argument_group("configuration (flags add to the project's configuration)")
     cfg.add_argument(
@@ -255,7 +262,7 @@ def _inspect(args: argparse.Namespace) -> int:
 
     source = sys.stdin.buffer if args.tarball == "-" else args.tarball
     config = _config(args)
-    manifest = load(source, limits=_limits(args))
+    manifest = load(source, limits=_limits(args), signals=args.signals)
     report = check(manifest, select=args.select, ignore=args.ignore, config=config)
     if args.format == "json":
         _write(to_json(manifest_to_dict(manifest, report)))
@@ -278,7 +285,7 @@ def _diff(args: argparse.Namespace) -> int:
     from tarlens._render import diff_text, diff_to_dict, to_json  # noqa: PLC0415
 
     config = _config(args)
-    changes = diff(args.old, args.new, limits=_limits(args))
+    changes = diff(args.old, args.new, limits=_limits(args), signals=args.signals)
     report = check(changes.new, diff=changes, select=args.select, ignore=args.ignore, config=config)
     if args.format == "json":
         _write(to_json(diff_to_dict(changes, report)))
@@ -326,6 +333,7 @@ def _review(args: argparse.Namespace) -> int:
         expect_integrity=args.expect_integrity,
         registry=registry,
         limits=_limits(args),
+        signals=args.signals,
         max_dependency_lookups=args.max_dependency_lookups,
     )
     report = check(
@@ -391,10 +399,11 @@ def _baseline(args: argparse.Namespace) -> int:
             raise ConfigError("--expires", f"{args.expires!r} is not a date") from None
     config = attrs.evolve(_config(args), baseline=None)
     if len(args.tarballs) == 2:
-        changes = diff(*args.tarballs, limits=_limits(args))
+        changes = diff(*args.tarballs, limits=_limits(args), signals=args.signals)
         report = check(changes.new, diff=changes, config=config)
     else:
-        report = check(load(args.tarballs[0], limits=_limits(args)), config=config)
+        manifest = load(args.tarballs[0], limits=_limits(args), signals=args.signals)
+        report = check(manifest, config=config)
     floor = Severity.parse(args.min_severity)
     accepted = tuple(
         Suppression(f.rule_id, f.path, f.fingerprint, args.reason, expires)

@@ -20,7 +20,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
@@ -324,6 +324,7 @@ def diff(
     *,
     limits: Limits | None = None,
     text: bool = True,
+    signals: Literal["attention", "all"] = "attention",
 ) -> ReleaseDiff:
     """Compare two releases as npm would install them.
 
@@ -339,8 +340,8 @@ def diff(
     """
     from tarlens._reader import load  # noqa: PLC0415
 
-    a = old if isinstance(old, Manifest) else load(old, limits=limits)
-    b = new if isinstance(new, Manifest) else load(new, limits=limits)
+    a = old if isinstance(old, Manifest) else load(old, limits=limits, signals=signals)
+    b = new if isinstance(new, Manifest) else load(new, limits=limits, signals=signals)
     notes: list[str] = []
     a, b, files = _read_changed(a, b, _file_changes(a, b), limits, notes, text=text)
     changed = {c.path for c in files if c.status is not ChangeStatus.REMOVED}

@@ -17,7 +17,7 @@ import hmac
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
@@ -88,9 +88,12 @@ def _check_expected(
             raise ConfigError(
                 "--expect-integrity", f"{want!r} is not an SRI string like sha512-..."
             )
-        source = manifest.origin
-        data = Path(source).read_bytes() if isinstance(source, str) else source or b""
-        actual = f"{alg}-" + base64.b64encode(hashlib.new(alg, data).digest()).decode()
+        if alg == "sha512":  # what npm prints: the hash of the very bytes that were read
+            actual = manifest.integrity
+        else:
+            source = manifest.origin
+            data = Path(source).read_bytes() if isinstance(source, str) else source or b""
+            actual = f"{alg}-" + base64.b64encode(hashlib.new(alg, data).digest()).decode()
         if not hmac.compare_digest(actual, want):
             raise IntegrityError(
                 f"{label} is not the staged tarball: its integrity",
@@ -185,6 +188,7 @@ def review(
     expect_integrity: str | None = None,
     registry: Registry | None = None,
     limits: Limits | None = None,
+    signals: Literal["attention", "all"] = "attention",
     max_dependency_lookups: int = MAX_DEPENDENCY_LOOKUPS,
     now: dt.datetime | None = None,
 ) -> Review:
@@ -194,11 +198,11 @@ def review(
     ``against`` naming a local tarball no registry is created or contacted.
     """
     label = os.fspath(staged)
-    manifest = load(label, limits=limits)
+    manifest = load(label, limits=limits, signals=signals)
     expected = _check_expected(manifest, label, expect_shasum, expect_integrity)
     notes: list[str] = []
     if is_path(against):
-        old = load(against, limits=limits)
+        old = load(against, limits=limits, signals=signals)
         changes = diff(old, manifest, limits=limits)
         where = Against(old, against, "file", against)
         return Review(
@@ -250,7 +254,7 @@ def review(
 
     what = f"{manifest.name}@{chosen.version} from {registry_url}"
     data = registry.tarball(chosen, what=what)
-    old = load(data, limits=limits)
+    old = load(data, limits=limits, signals=signals)
     changes = diff(old, manifest, limits=limits)
     verified = (cache_key(chosen.integrity, chosen.shasum) or "").partition("-")[0]
     where = Against(old, against, "registry", display_url(chosen.tarball or ""), verified)

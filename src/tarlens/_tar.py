@@ -390,6 +390,7 @@ class _Body:
     store: bool = False  # keep the bytes in InstalledFile.data
     stream: bool = False  # hand the bytes to the reader's consumer, then drop them
     cap: int | None = None  # buffer at most this much (a streamed file's head)
+    whole: bytes | None = None  # the kept bytes, when they arrived in one piece
 
 
 KeepFn = Callable[[str, int], bool]
@@ -468,7 +469,10 @@ class TarReader:
             if body.hasher is not None:
                 body.hasher.update(chunk)
             if body.keep is not None:
-                if body.cap is None:
+                if not body.keep and content == body.remain and body.whole is None:
+                    # the whole body is in this chunk (most files): one copy, not two
+                    body.whole = bytes(chunk if body.cap is None else chunk[: body.cap])
+                elif body.cap is None:
                     body.keep += chunk
                 elif len(body.keep) < body.cap:
                     body.keep += chunk[: body.cap - len(body.keep)]
@@ -903,7 +907,13 @@ class TarReader:
             target.size = body.size
             target.sha256 = digest
             target.entry = body.entry
-            data = bytes(body.keep) if body.keep is not None else None
+            data = (
+                body.whole
+                if body.whole is not None
+                else bytes(body.keep)
+                if body.keep is not None
+                else None
+            )
             target.data = data if body.store else None
             if body.stream and data is not None and self.consume is not None:
                 self.consume(target, data)
