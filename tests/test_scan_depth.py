@@ -308,3 +308,14 @@ def test_the_cli_scans_every_file_on_request(tmp_path: Path) -> None:
     assert util["scanned"] is False and "signals" not in util
     util = {f["path"]: f for f in outputs["all"]["files"]}["lib/util.js"]
     assert util["scanned"] is True and util["signals"]
+
+
+def test_a_diff_with_one_side_from_a_stream_still_scans_the_other(tmp_path: Path) -> None:
+    p = tmp_path / "new.tgz"
+    p.write_bytes(release(**{"lib/util.js": PAYLOAD + b"// more\n", "lib/new.js": HIDDEN}))
+    d = tarlens.diff(io.BytesIO(release()), p)
+    assert d.old.scan == "all" and d.new.scan == "attention"
+    assert scanned(d.new) >= d.new.attention() | {"lib/util.js", "lib/new.js"}
+    assert any("cannot be read again" in n for n in d.notes)
+    change = d.file("lib/util.js")
+    assert change is not None and change.text is None  # no old lines to compare with

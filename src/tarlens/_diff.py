@@ -338,10 +338,11 @@ def diff(
     >>> d.added, d.modified
     (('lib/telemetry.js',), ('package.json',))
     """
-    from tarlens._reader import load  # noqa: PLC0415
+    from tarlens._reader import load_unscanned  # noqa: PLC0415
 
-    a = old if isinstance(old, Manifest) else load(old, limits=limits, signals=signals)
-    b = new if isinstance(new, Manifest) else load(new, limits=limits, signals=signals)
+    # the attention files' signals are read in the same second pass as the changed files'
+    a = old if isinstance(old, Manifest) else load_unscanned(old, limits=limits, signals=signals)
+    b = new if isinstance(new, Manifest) else load_unscanned(new, limits=limits, signals=signals)
     notes: list[str] = []
     a, b, files = _read_changed(a, b, _file_changes(a, b), limits, notes, text=text)
     changed = {c.path for c in files if c.status is not ChangeStatus.REMOVED}
@@ -433,6 +434,9 @@ def _read_changed(
     limits = limits or Limits()
     scan_old = {c.path for c in files if c.status is ChangeStatus.MODIFIED and _unscanned(c.old)}
     scan_new = {c.path for c in files if c.status is not ChangeStatus.REMOVED and _unscanned(c.new)}
+    for m, scan in ((a, scan_old), (b, scan_new)):
+        if m.scan == "attention":
+            scan.update(p for p in m.attention() if _unscanned(m.file(p)))
     wanted = (
         {
             c.path
@@ -446,12 +450,12 @@ def _read_changed(
         if text
         else set()
     )
-    if (wanted or scan_old or scan_new) and (a.origin is None or b.origin is None):
+    if wanted and (a.origin is None or b.origin is None):
+        # (a release read from a stream had every file scanned in its one pass)
         notes.append(
-            "line-level details and the code signals of changed files are missing: a release "
-            "read from a stream cannot be read again"
+            "line-level details are missing: a release read from a stream cannot be read again"
         )
-        return a, b, files
+        wanted = set()
     cap = max(limits.max_analyzed_bytes, MAX_TEXT_DIFF_BYTES if wanted else 0)
     found_old: dict[str, Content] = {}
     found_new: dict[str, Content] = {}
@@ -476,8 +480,10 @@ def _read_changed(
         details[path] = _text_change(hashes, _lines(data))
 
     try:
-        read_files(a, scan_old | wanted, remember, limits=limits, cap=cap)
-        read_files(b, scan_new | wanted, compare, limits=limits, cap=cap)
+        if scan_old or wanted:
+            read_files(a, scan_old | wanted, remember, limits=limits, cap=cap)
+        if scan_new or wanted:
+            read_files(b, scan_new | wanted, compare, limits=limits, cap=cap)
     except TarlensError as exc:  # the bytes changed under us, or a limit: keep file level
         notes.append(f"line-level details and code signals of changed files are missing: {exc}")
         return a, b, files

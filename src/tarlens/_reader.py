@@ -87,6 +87,22 @@ def load(
     >>> m.name, m.version, len(m.files)
     ('@example/greeter', '1.4.0', 5)
     """
+    manifest = load_unscanned(source, limits=limits, keep=keep, analyze=analyze, signals=signals)
+    if manifest.scan != "attention":
+        return manifest
+    return scan_signals(manifest, manifest.attention(), limits=limits)
+
+
+def load_unscanned(
+    source: Source,
+    *,
+    limits: Limits | None = None,
+    keep: Callable[[str, int], bool] | None = None,
+    analyze: bool = True,
+    signals: Literal["attention", "all"] = "attention",
+) -> Manifest:
+    """:func:`load` without the second read for the attention files' signals (the caller
+    reads them with :func:`scan_signals`, or with more of its own, as a diff does)."""
     limits = limits or Limits()
     if signals not in ("attention", "all"):
         raise ValueError(f"signals must be 'attention' or 'all', not {signals!r}")
@@ -117,10 +133,7 @@ def load(
     manifest = build(label, reader, info, limits, origin=origin, contents=contents)
     if not analyze:
         return attrs.evolve(manifest, scan="none")
-    if deep:
-        return manifest
-    manifest = attrs.evolve(manifest, scan="attention")
-    return scan_signals(manifest, manifest.attention(), limits=limits)
+    return manifest if deep else attrs.evolve(manifest, scan="attention")
 
 
 def scan_signals(
