@@ -54,6 +54,7 @@ import ipaddress
 import itertools
 import json
 import math
+import operator
 import re
 import struct
 import threading
@@ -822,9 +823,12 @@ def _unescape(raw: str) -> str:
 class _Signals:
     """Collects signals of one file: first occurrence per (name, value), bounded."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, lengths: list[int] | None = None) -> None:
         self.text = text
         self._newlines: list[int] | None = None
+        if lengths is not None:  # where each line ends, from the lengths of the lines
+            ends = list(itertools.accumulate(map(operator.add, lengths, itertools.repeat(1))))
+            self._newlines = [end - 1 for end in ends[:-1]]
         self.found: dict[tuple[str, str], Signal] = {}
         self.per_name: Counter[str] = Counter()
 
@@ -936,8 +940,8 @@ class _CodePattern:
 
     name: str
     pattern: re.Pattern[str]
-    #: a literal the text must contain for the pattern to be worth running
-    needle: str
+    #: a literal the text must contain for the pattern to be worth running (or one of them)
+    needle: str | tuple[str, ...]
     #: "member": preceded by ``.`` only when the object is a global (window.fetch);
     #: "new": ``Function(`` only after ``new`` or with a string argument;
     #: "dot": only as a member (``x.constructor("...")``); "wallet": on window and friends;
@@ -969,7 +973,10 @@ _CODE_PATTERNS: tuple[_CodePattern, ...] = (
     _CodePattern("websocket", re.compile(r"WebSocket(?<![\w$.]WebSocket)(?![\w$])"), "WebSocket"),
     _CodePattern("fs-delete", re.compile(r"(rimraf)(?<![\w$.]rimraf)(?:\.sync)?\s*\("), "rimraf"),
     # `for (...; i < Infinity; ...)`, `while (n < Infinity)`: a loop that never ends
-    _CodePattern("endless-loop", re.compile(r"(?<![\w$.])Infinity(?![\w$])"), "Infinity", "loop"),
+    # (the literal first, then the lookbehind: re then searches for the literal, 20x faster)
+    _CodePattern(
+        "endless-loop", re.compile(r"Infinity(?<![\w$.]Infinity)(?![\w$])"), "Infinity", "loop"
+    ),
     # a fresh Module to compile code into
     _CodePattern(
         "module-compile", re.compile(r"new\s+module\s*\.\s*constructor(?![\w$])"), "constructor"
@@ -980,7 +987,18 @@ _CODE_PATTERNS: tuple[_CodePattern, ...] = (
             r"(ethereum|solana|phantom|web3|tronWeb|tronLink|BinanceChain|keplr|okxwallet"
             r"|coinbaseWalletExtension)(?![\w$])"
         ),
-        "",
+        (
+            "ethereum",
+            "solana",
+            "phantom",
+            "web3",
+            "tronWeb",
+            "tronLink",
+            "BinanceChain",
+            "keplr",
+            "okxwallet",
+            "coinbaseWalletExtension",
+        ),
         "wallet",
     ),
 )
@@ -1143,10 +1161,10 @@ def _first_argument(text: str, start: int, limit: int = 400) -> str:
 class _Analyzer:
     """Signals of one text file."""
 
-    def __init__(self, text: str, lexed: _Lexed | None) -> None:
+    def __init__(self, text: str, lexed: _Lexed | None, lengths: list[int] | None = None) -> None:
         self.text = text
         self.lexed = lexed
-        self.sig = _Signals(text)
+        self.sig = _Signals(text, lengths)
         self._lowered: bytes | None = None
 
     @property
@@ -1225,7 +1243,8 @@ class _Analyzer:
             if self.in_code_or_key(m.start()):
                 sig.add(_MEMBER_SIGNALS[m.group(1)], CAPABILITY, m.start(), m.group(1))
         for cp in _CODE_PATTERNS:
-            if cp.needle and cp.needle not in text:
+            needles = (cp.needle,) if isinstance(cp.needle, str) else cp.needle
+            if not any(n in text for n in needles):
                 continue
             for m in cp.pattern.finditer(text):
                 if self._code_match(cp, m):
@@ -1431,8 +1450,9 @@ class _Analyzer:
         it), nor do files of many long lines and few short ones."""
         if max(lengths) < 1000:
             return
-        short = sum(1 for n in lengths if 0 < n < 200)
-        long = sum(1 for n in lengths if n >= _LONG_LINE)
+        ordered = sorted(lengths)  # counts by bisection: C speed on a 200,000-line bundle
+        short = bisect.bisect_left(ordered, 200) - bisect.bisect_right(ordered, 0)
+        long = len(ordered) - bisect.bisect_left(ordered, _LONG_LINE)
         if short < 20 or short < 4 * long:
             return
         pos = 0
@@ -1707,8 +1727,9 @@ def analyze(path: str, data: bytes, *, signals: bool = True) -> Content:
         if text is None:
             text = utf8.decode("utf-8")
         if js_like:
-            analyzer = _Analyzer(text, _lex(text))
-            analyzer.javascript([len(line) for line in text.split("\n")], stats.minified)
+            lengths = list(map(len, text.split("\n")))
+            analyzer = _Analyzer(text, _lex(text), lengths)
+            analyzer.javascript(lengths, stats.minified)
         else:
             analyzer = _Analyzer(text, None)
             analyzer.script(text)
