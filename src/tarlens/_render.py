@@ -676,9 +676,10 @@ def scan_line_text(r: ScanResult, fail_on: Severity | None, *, color: bool = Fal
     finding counts and the rules at or above ``fail_on``."""
     path = safe(r.path)
     if r.error is not None:
-        status, rest = "ERROR", f"{r.error.kind}: {r.error.type}: {safe(r.error.message)}"
-        out = f"{status:8} {path}  {rest}"
-        return (f"\x1b[1;31m{status:8}\x1b[0m" + out[8:] if color else out) + "\n"
+        label = f"{'ERROR':8}"
+        if color:
+            label = f"\x1b[1;31m{label}\x1b[0m"
+        return f"{label} {path}  {r.error.kind}: {r.error.type}: {safe(r.error.message)}\n"
     worst = r.max_severity
     status = "ok" if worst is None else str(worst).upper()
     ident = f"{safe(r.name or '?')}@{safe(r.version or '?')}"

@@ -250,13 +250,31 @@ def scan_one(index: int, path: str, settings: _Settings) -> ScanResult:
 _WORKER_SETTINGS: _Settings | None = None
 
 
-def _init_worker(settings: _Settings) -> None:
+def _init_worker(settings: _Settings, scanner: int) -> None:
     global _WORKER_SETTINGS  # noqa: PLW0603 - one value per worker process, set once
     import signal  # noqa: PLC0415
+    import threading  # noqa: PLC0415
 
     # Ctrl-C is the parent's to handle: it stops the scan; workers print no tracebacks
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_SETTINGS = settings
+    threading.Thread(target=_watch, args=(scanner,), name="tarlens-watch", daemon=True).start()
+
+
+def _watch(scanner: int) -> None:
+    """End this worker when the scanning process is gone (killed with SIGKILL or SIGTERM).
+
+    An idle worker would otherwise wait for its next task forever: every worker holds the
+    writing end of the pool's task pipe too, so the pipe never reports end-of-file, and the
+    fork server lives on as long as its workers do."""
+    while True:
+        time.sleep(0.5)
+        try:
+            os.kill(scanner, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # the number now belongs to someone else's process
+            os._exit(1)
 
 
 def _work(index: int, path: str) -> ScanResult:
@@ -291,7 +309,7 @@ def _pool(workers: int, settings: _Settings) -> Any:
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
 
     return ProcessPoolExecutor(
-        workers, mp_context=_context(), initializer=_init_worker, initargs=(settings,)
+        workers, mp_context=_context(), initializer=_init_worker, initargs=(settings, os.getpid())
     )
 
 
