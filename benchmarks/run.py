@@ -659,6 +659,18 @@ def ratio_table(rows: Sequence[RatioRow], floor: float) -> list[str]:
     return lines
 
 
+def scan_note(rows: Sequence[RatioRow]) -> list[str]:
+    if not any(row.speedup and row.pair is not None for row in rows):
+        return []
+    return [
+        "The `scan` row is judged on wall time only. With more than one worker, the CPU time "
+        "and peak RSS of A are those of the `tarlens` process alone: its workers are forked by "
+        "`multiprocessing`'s fork server, not by the measured process, so `wait4` never sees "
+        "them.",
+        "",
+    ]
+
+
 def abs_table(rows: Sequence[RatioRow], floor: float) -> list[str]:
     lines = [
         "| command | wall ms (min–max) | CPU ms | peak RSS MiB | target | result |",
@@ -716,6 +728,7 @@ def render(s: Setup, rows: Sequence[RatioRow], floor: float, quick: bool, corpus
         "",
         *ratio_table(rows, floor),
         "",
+        *scan_note(rows),
         "## Medians",
         "",
         *abs_table(rows, floor),
