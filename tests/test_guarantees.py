@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -126,6 +127,28 @@ def test_loading_checking_and_rendering_touch_nothing(guard: list[tuple[str, str
         changes._repr_html_()
         for path in changes.modified:
             changes.unified(path)
+    assert guard == []
+
+
+@pytest.fixture
+def hostile_files(tmp_path: Path) -> list[Path]:
+    """The sample inputs as files, written (and a scan's imports warmed) before the guard."""
+    paths = []
+    for i, case in enumerate(SAMPLES):
+        path = tmp_path / f"{i:03d}.tgz"
+        path.write_bytes(case.build())
+        paths.append(path)
+    list(tarlens.scan_many(paths[:1], workers=1))
+    return paths
+
+
+def test_an_in_process_scan_touches_nothing(
+    hostile_files: list[Path], guard: list[tuple[str, str]]
+) -> None:
+    results = list(tarlens.scan_many(hostile_files, workers=1))
+    assert len(results) == len(hostile_files)
+    assert any(r.ok for r in results)
+    assert not any(r.error and r.error.kind != "input" for r in results)
     assert guard == []
 
 

@@ -46,6 +46,9 @@ __all__ = [
     "ReleaseDiff",
     "Report",
     "Rule",
+    "ScanError",
+    "ScanErrorKind",
+    "ScanResult",
     "Script",
     "ScriptWhen",
     "Severity",
@@ -63,6 +66,8 @@ __all__ = [
     "load",
     "load_config",
     "rules",
+    "scan_dask",
+    "scan_many",
     "to_frame",
     "to_records",
 ]
@@ -109,6 +114,11 @@ _LAZY = {
     "Config": "tarlens._config",
     "Policy": "tarlens._config",
     "load_config": "tarlens._config",
+    "ScanError": "tarlens._scan",
+    "ScanErrorKind": "tarlens._scan",
+    "ScanResult": "tarlens._scan",
+    "scan_dask": "tarlens._scan",
+    "scan_many": "tarlens._scan",
     "to_frame": "tarlens._html",
     "to_records": "tarlens._html",
 }
@@ -144,6 +154,7 @@ if TYPE_CHECKING:
     from tarlens._npa import SourceType, Spec, SpecType
     from tarlens._npa import classify as classify_spec
     from tarlens._reader import load
+    from tarlens._scan import ScanError, ScanErrorKind, ScanResult, scan_dask, scan_many
     from tarlens._tar import EntryStatus, RawEntry
 
 

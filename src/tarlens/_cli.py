@@ -1,5 +1,6 @@
 """The ``tarlens`` command. Exit status: 0 no finding at or above ``--fail-on``, 1 there are,
-2 the input could not be read (one line on stderr starting ``tarlens:``)."""
+2 the input could not be read (one line on stderr starting ``tarlens:``). ``scan`` exits 2
+when any tarball could not be read, after writing every tarball's line."""
 
 from __future__ import annotations
 
@@ -38,8 +39,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_ERROR, f"tarlens: error: {message}\n")
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=["text", "json", "sarif", "markdown"], default="text")
+def _common(
+    p: argparse.ArgumentParser, formats: Sequence[str] = ("text", "json", "sarif", "markdown")
+) -> None:
+    p.add_argument("--format", choices=formats, default="text")
     p.add_argument(
         "--fail-on",
         choices=_SEVERITIES,
@@ -104,6 +107,16 @@ def _common(p: argparse.ArgumentParser) -> None:
             metavar="N",
             help=f"maximum {what}",
         )
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -185,6 +198,34 @@ def _parser() -> argparse.ArgumentParser:
         help="accept only findings at least this severe",
     )
     _common(base)
+
+    scan = sub.add_parser(
+        "scan",
+        help="scan many tarballs on every core: one line (or JSON object) per tarball and a "
+        "summary",
+    )
+    scan.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="a tarball, or a directory to walk for *.tgz, *.tar.gz and *.tar (recursively, "
+        "sorted, symbolic links not followed)",
+    )
+    scan.add_argument(
+        "--workers",
+        "-j",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="worker processes (default: the CPUs available); 1 reads every tarball in this "
+        "process",
+    )
+    scan.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="never draw the progress bar (drawn on stderr only when it is a terminal)",
+    )
+    _common(scan, formats=("text", "jsonl"))
 
     rules = sub.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=["text", "json"], default="text")
@@ -414,6 +455,102 @@ def _baseline(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _Progress:
+    """A one-line progress bar on stderr, redrawn at most ten times a second; a no-op unless
+    it is switched on (the CLI does so only when stderr is a terminal)."""
+
+    def __init__(self, total: int, *, on: bool) -> None:
+        import time  # noqa: PLC0415
+
+        self.total, self.on, self.done = total, on, 0
+        self.clock = time.monotonic
+        self.start = self.last = self.clock()
+
+    def step(self, _result: object) -> None:
+        self.done += 1
+        if self.on and (self.done == self.total or self.clock() - self.last >= 0.1):
+            self.draw()
+
+    def draw(self) -> None:
+        if not self.on:
+            return
+        self.last = self.clock()
+        width = 30
+        filled = width * self.done // max(self.total, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        sys.stderr.write(
+            f"\r\x1b[Kscanning [{bar}] {self.done}/{self.total} {self.last - self.start:.1f} s"
+        )
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.on:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+def _scan(args: argparse.Namespace) -> int:
+    import time  # noqa: PLC0415
+
+    from tarlens._analysis import magic_notice  # noqa: PLC0415
+    from tarlens._engine import Severity  # noqa: PLC0415
+    from tarlens._errors import InputError  # noqa: PLC0415
+    from tarlens._render import (  # noqa: PLC0415
+        safe,
+        scan_line_text,
+        scan_result_to_dict,
+        scan_summary_text,
+        to_json_line,
+    )
+    from tarlens._scan import ScanSummary, effective_workers, find_tarballs, start  # noqa: PLC0415
+
+    began = time.monotonic()
+    config = _config(args)
+    tarballs = find_tarballs(args.paths)
+    if not tarballs:
+        raise InputError(" ".join(args.paths), "no *.tgz, *.tar.gz or *.tar files there")
+    fail_on = None if args.fail_on == "none" else Severity.parse(args.fail_on)
+    workers = effective_workers(args.workers, len(tarballs))
+    progress = _Progress(len(tarballs), on=sys.stderr.isatty() and not args.no_progress)
+    color = _color() and args.format == "text"
+    summary = ScanSummary(fail_on=fail_on)
+    results = start(
+        tarballs,
+        workers=workers,
+        limits=_limits(args),
+        config=config,
+        select=args.select,
+        ignore=args.ignore,
+        on_result=progress.step,
+    )
+    for result in results:
+        summary = summary.add(result)
+        progress.clear()
+        if args.format == "jsonl":
+            _write(to_json_line(scan_result_to_dict(result)))
+        else:
+            _write(scan_line_text(result, fail_on, color=color))
+        for e in result.rule_errors:
+            print(
+                f"tarlens: warning: {safe(result.path)}: rule {e.rule_id} crashed: "
+                f"{safe(e.message)}",
+                file=sys.stderr,
+            )
+        progress.draw()
+    progress.clear()
+    notice = magic_notice()
+    if notice:
+        print(f"tarlens: notice: {notice}", file=sys.stderr)
+    text = scan_summary_text(summary, seconds=time.monotonic() - began, workers=workers)
+    if args.format == "jsonl":  # stdout stays exactly one JSON object per tarball
+        sys.stderr.write("".join(f"tarlens: {line}\n" for line in text.splitlines()))
+    else:
+        _write(text)
+    if summary.unreadable:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if summary.failed else EXIT_OK
+
+
 def _rules(args: argparse.Namespace) -> int:
     from tarlens._engine import all_rules  # noqa: PLC0415
     from tarlens._render import rules_json, rules_text  # noqa: PLC0415
@@ -446,6 +583,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _review(args)
         if args.command == "baseline":
             return _baseline(args)
+        if args.command == "scan":
+            return _scan(args)
         if args.command == "rules":
             return _rules(args)
         return _explain(args)

@@ -13,8 +13,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tarlens._diff import ChangeStatus, ReleaseDiff
-from tarlens._engine import Finding, Report, Rule
+from tarlens._engine import Finding, Report, Rule, Severity
 from tarlens._manifest import File, Manifest
+from tarlens._scan import ScanResult, ScanSummary
 from tarlens._tar import EntryStatus
 
 __all__: list[str] = []  # private module
@@ -660,3 +661,86 @@ def diff_text(d: ReleaseDiff, report: Report, *, color: bool = False) -> str:
 def _short(value: Any, limit: int = 120) -> str:
     text = json.dumps(value, ensure_ascii=False, sort_keys=True) if value is not None else "-"
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# -- tarlens scan ----------------------------------------------------------------------------
+
+
+def scan_result_to_dict(r: ScanResult) -> dict[str, Any]:
+    """One line of ``tarlens scan --format jsonl`` (``schema/scan.schema.json``)."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "index": r.index,
+        "path": r.path,
+        "ok": r.ok,
+        "error": None
+        if r.error is None
+        else {"kind": str(r.error.kind), "type": r.error.type, "message": r.error.message},
+        "name": r.name,
+        "version": r.version,
+        "integrity": r.integrity,
+        "shasum": r.shasum,
+        "size": r.size,
+        "files": r.files,
+        "unpacked_size": r.unpacked_size,
+        "max_severity": None if r.max_severity is None else str(r.max_severity),
+        "counts": {str(sev): n for sev, n in r.counts().items()},
+        "findings": [finding_to_dict(f) for f in r.findings],
+        "suppressed": [
+            {"rule_id": f.rule_id, "path": f.path, "fingerprint": f.fingerprint, "why": why}
+            for f, why in r.suppressed
+        ],
+        "rule_errors": [{"rule_id": e.rule_id, "message": e.message} for e in r.rule_errors],
+        "seconds": round(r.seconds, 6),
+    }
+
+
+def to_json_line(data: Any) -> str:
+    """One JSON Lines record: compact, ASCII only (a newline in a value is escaped)."""
+    return json.dumps(data, ensure_ascii=True, separators=(",", ":")) + "\n"
+
+
+_SCAN_SHOWN_RULES = 5
+
+
+def scan_line_text(r: ScanResult, fail_on: Severity | None, *, color: bool = False) -> str:
+    """One line per tarball: status (worst severity, ``ok`` or ``ERROR``), path, identity,
+    finding counts and the rules at or above ``fail_on``."""
+    path = safe(r.path)
+    if r.error is not None:
+        label = f"{'ERROR':8}"
+        if color:
+            label = f"\x1b[1;31m{label}\x1b[0m"
+        return f"{label} {path}  {r.error.kind}: {r.error.type}: {safe(r.error.message)}\n"
+    worst = r.max_severity
+    status = "ok" if worst is None else str(worst).upper()
+    ident = f"{safe(r.name or '?')}@{safe(r.version or '?')}"
+    counts = ", ".join(f"{n} {sev}" for sev, n in r.counts().items() if n)
+    n = len(r.findings)
+    rest = f"{n} finding{'s' if n != 1 else ''}" + (f": {counts}" if counts else "")
+    if fail_on is not None:
+        ids = list(dict.fromkeys(f.rule_id for f in r.at_least(fail_on)))
+        if ids:
+            more = f" +{len(ids) - _SCAN_SHOWN_RULES}" if len(ids) > _SCAN_SHOWN_RULES else ""
+            rest += f" [{' '.join(ids[:_SCAN_SHOWN_RULES])}{more}]"
+    if r.rule_errors:
+        rest += f"; {len(r.rule_errors)} rule(s) crashed"
+    label = f"{status:8}"
+    if color and worst is not None:
+        label = f"\x1b[{_COLORS[status]}m{label}\x1b[0m"
+    return f"{label} {path}  {ident}  {rest}\n"
+
+
+def scan_summary_text(s: ScanSummary, *, seconds: float, workers: int) -> str:
+    """What a scan found, in two lines."""
+    fail_on = "none" if s.fail_on is None else str(s.fail_on)
+    clean = s.tarballs - s.unreadable - s.failed
+    noun = "tarball" if s.tarballs == 1 else "tarballs"
+    head = (
+        f"{s.tarballs} {noun} in {seconds:.1f} s ({workers} worker{'s' if workers != 1 else ''}):"
+        f" {s.failed} failed (--fail-on {fail_on}), {s.unreadable} unreadable, {clean} passed"
+    )
+    counts = ", ".join(
+        f"{n} {sev}" for sev, n in zip(sorted(Severity, reverse=True), s.findings, strict=True)
+    )
+    return f"{head}\nfindings: {counts}\n"
