@@ -521,6 +521,7 @@ def _scan(args: argparse.Namespace) -> int:
         config=config,
         select=args.select,
         ignore=args.ignore,
+        signals=args.signals,
         on_result=progress.step,
     )
     for result in results:

@@ -25,7 +25,7 @@ import stat
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
@@ -153,6 +153,7 @@ class _Settings:
     config: Config
     select: tuple[str, ...] | None
     ignore: tuple[str, ...]
+    signals: Literal["attention", "all"] = "attention"
 
 
 # -- finding the tarballs --------------------------------------------------------------------
@@ -217,7 +218,7 @@ def scan_one(index: int, path: str, settings: _Settings) -> ScanResult:
 
     start = time.perf_counter()
     try:
-        manifest = load(path, limits=settings.limits)
+        manifest = load(path, limits=settings.limits, signals=settings.signals)
         report = check(
             manifest, select=settings.select, ignore=settings.ignore, config=settings.config
         )
@@ -417,12 +418,16 @@ def _settings(
     config: Config | None,
     select: Sequence[str] | None,
     ignore: Sequence[str],
+    signals: Literal["attention", "all"] = "attention",
 ) -> _Settings:
+    if signals not in ("attention", "all"):
+        raise ValueError(f"signals must be 'attention' or 'all', not {signals!r}")
     return _Settings(
         limits or Limits(),
         config or Config(),
         tuple(select) if select is not None else None,
         tuple(ignore),
+        signals,
     )
 
 
@@ -434,6 +439,7 @@ def scan_many(
     config: Config | None = None,
     select: Sequence[str] | None = None,
     ignore: Sequence[str] = (),
+    signals: Literal["attention", "all"] = "attention",
     ordered: bool = True,
     on_result: Callable[[ScanResult], None] | None = None,
 ) -> Iterator[ScanResult]:
@@ -443,7 +449,8 @@ def scan_many(
     at once: a path that does not exist raises :class:`tarlens.InputError` here, before any
     work starts). ``workers`` defaults to the CPUs this process may use; ``workers=1`` reads
     everything in this process, without a pool. ``limits``, ``config``, ``select`` and
-    ``ignore`` mean what they mean for :func:`tarlens.load` and :func:`tarlens.check`.
+    ``ignore`` and ``signals`` mean what they mean for :func:`tarlens.load` and
+    :func:`tarlens.check`.
 
     Results come in the order of the tarballs (``ordered=False``: as they complete, each
     with its ``index``). Put the largest tarballs first for the best balance between
@@ -460,6 +467,7 @@ def scan_many(
         config=config,
         select=select,
         ignore=ignore,
+        signals=signals,
         ordered=ordered,
         on_result=on_result,
     )
@@ -473,6 +481,7 @@ def start(
     config: Config | None = None,
     select: Sequence[str] | None = None,
     ignore: Sequence[str] = (),
+    signals: Literal["attention", "all"] = "attention",
     ordered: bool = True,
     on_result: Callable[[ScanResult], None] | None = None,
 ) -> Iterator[ScanResult]:
@@ -482,7 +491,7 @@ def start(
     ):
         raise ValueError(f"workers must be a positive integer, not {workers!r}")
     jobs = list(enumerate(tarballs))
-    settings = _settings(limits, config, select, ignore)
+    settings = _settings(limits, config, select, ignore, signals)
     return _scan_jobs(jobs, effective_workers(workers, len(jobs)), settings, ordered, on_result)
 
 
@@ -533,6 +542,7 @@ def scan_dask(
     config: Config | None = None,
     select: Sequence[str] | None = None,
     ignore: Sequence[str] = (),
+    signals: Literal["attention", "all"] = "attention",
 ) -> list[ScanResult]:
     """:func:`scan_many` on Dask: ``dask.bag`` over the tarballs, one result each, in order.
 
@@ -552,7 +562,7 @@ def scan_dask(
         return []
     # workers may run in another directory: they get absolute paths, results show the given ones
     jobs = [(i, os.path.abspath(p)) for i, p in enumerate(tarballs)]
-    settings = _settings(limits, config, select, ignore)
+    settings = _settings(limits, config, select, ignore, signals)
     bag = db.from_sequence(jobs, npartitions=npartitions)  # type: ignore[no-untyped-call]
     bag = bag.map(_scan_job, settings=settings)
     results = bag.compute() if client is None else client.compute(bag).result()
