@@ -319,3 +319,16 @@ def test_a_diff_with_one_side_from_a_stream_still_scans_the_other(tmp_path: Path
     assert any("cannot be read again" in n for n in d.notes)
     change = d.file("lib/util.js")
     assert change is not None and change.text is None  # no old lines to compare with
+
+
+def test_a_big_source_map_is_json_without_a_full_parse() -> None:
+    mappings = b"AAAA;" * 20000
+    good = b'{"version":3,"sources":["a.js"],"mappings":"' + mappings + b'"}'
+    assert analyze("a.js.map", good).mime == "application/json"
+    # not valid JSON, but it cannot run as JavaScript either: still data, never minified
+    broken = b'{"version":3,"mappings":"' + mappings + b'",}'
+    c = analyze("a.js.map", broken)
+    assert (c.mime, c.kind) == ("application/json", "source")
+    # small files and anything else that is not a source map are parsed whole
+    assert analyze("x.json", b'{"version":3,}').mime == "text/plain"
+    assert analyze("x.json", b'{"a":' + mappings + b"}").mime == "text/plain"

@@ -438,10 +438,19 @@ def _text_mime(text: str, utf8: bytes, js_like: bool) -> str:
     return "text/plain"
 
 
+#: a source map's opening (``{"version":3,``): whatever follows, such text cannot run as
+#: JavaScript (a string before a colon is a syntax error there), so a big one is taken as
+#: the JSON it says it is without parsing every byte (source maps are a third of next's bytes)
+_SOURCE_MAP_HEAD = re.compile(rb'\{\s*"version"\s*:\s*3\s*,')
+_PARSE_WHOLE = 1 << 16
+
+
 def _is_json(utf8: bytes) -> bool:
     stripped = utf8.strip(b" \t\r\n")
     if not stripped or stripped[:1] not in (b"{", b"[") or stripped[-1:] not in (b"}", b"]"):
         return False
+    if len(stripped) > _PARSE_WHOLE and _SOURCE_MAP_HEAD.match(stripped):
+        return True
     try:
         json.loads(stripped)
     except (ValueError, RecursionError):
