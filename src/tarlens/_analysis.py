@@ -578,12 +578,32 @@ _JS_MARKERS = re.compile(
 _HEAD = 1 << 20
 
 
+_JS_MARKER_WORDS = (
+    "function",
+    "=>",
+    "require",
+    "exports.",
+    "var",
+    "let",
+    "const",
+    "===",
+    "!==",
+    "typeof",
+    "import",
+    "export",
+)
+
+
 def _looks_like_js(text: str) -> bool:
     """Content test for text whose name does not say: JavaScript markers of at least two
     sorts, three or more, and dense (two per KiB; prose that shows code examples, like man
     pages and notices, has fewer)."""
     end = min(len(text), _HEAD)
     enough = max(3, -(-end // 512))  # markers needed: three, and two per KiB
+    # every marker holds one of these words, each occurrence inside at most one marker: when
+    # they are too few (prose, man pages), the regex need not run
+    if sum(text.count(word, 0, end) for word in _JS_MARKER_WORDS) < enough:
+        return False
     sorts: set[str] = set()
     for count, m in enumerate(_JS_MARKERS.finditer(text, 0, end), 1):
         if len(sorts) < 2:
