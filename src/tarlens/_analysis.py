@@ -59,6 +59,7 @@ import re
 import struct
 import threading
 import urllib.parse
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any, ClassVar
@@ -700,9 +701,10 @@ _SPACE = frozenset(" \t\n\r\v\f\u00a0\ufeff\u2028\u2029")
 
 @attrs.frozen
 class _Lexed:
-    starts: list[int]
-    ends: list[int]
-    kinds: list[int]
+    # arrays, not lists: 8 bytes an offset instead of 40 (a big bundle has 10^5 literals)
+    starts: array[int]
+    ends: array[int]
+    kinds: array[int]
 
     def at(self, offset: int) -> int:
         """The kind of literal or comment covering ``offset``, or -1 in code."""
@@ -733,9 +735,9 @@ def _regex_allowed(text: str, i: int) -> bool:
 
 def _lex(text: str) -> _Lexed:
     """Spans of string literals, template-literal text, comments and regex literals."""
-    starts: list[int] = []
-    ends: list[int] = []
-    kinds: list[int] = []
+    starts: array[int] = array("q")
+    ends: array[int] = array("q")
+    kinds: array[int] = array("b")
 
     def add(s: int, e: int, k: int) -> None:
         starts.append(s)

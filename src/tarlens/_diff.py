@@ -18,6 +18,7 @@ import difflib
 import enum
 import math
 import re
+from array import array
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, Literal
@@ -459,14 +460,15 @@ def _read_changed(
     cap = max(limits.max_analyzed_bytes, MAX_TEXT_DIFF_BYTES if wanted else 0)
     found_old: dict[str, Content] = {}
     found_new: dict[str, Content] = {}
-    old_lines: dict[str, list[int] | None] = {}
+    old_lines: dict[str, array[int] | None] = {}
     details: dict[str, TextChange] = {}
 
     def remember(path: str, data: bytes) -> None:
         if path in scan_old:
             found_old[path] = analyze(path, data[: limits.max_analyzed_bytes])
         if path in wanted:
-            old_lines[path] = list(map(hash, _lines(data))) if _is_text(data) else None
+            # 8 bytes a line, kept until the new side is read (a list of ints costs 40)
+            old_lines[path] = array("q", map(hash, _lines(data))) if _is_text(data) else None
 
     def compare(path: str, data: bytes) -> None:
         if path in scan_new:
@@ -504,7 +506,7 @@ def _with_contents(m: Manifest, found: Mapping[str, Any]) -> Manifest:
 
 
 def _text_change(old_hashes: Sequence[int], new_lines: list[bytes]) -> TextChange:
-    new_hashes = list(map(hash, new_lines))
+    new_hashes = array("q", map(hash, new_lines))
     # trim the common head and tail first: most releases change little
     lo = 0
     limit = min(len(old_hashes), len(new_hashes))
