@@ -177,6 +177,9 @@ def test_first_publish_is_an_inspect_only_review(
     assert doc["review"]["against"] is None
     assert any("first publish" in n for n in doc["review"]["notes"])
     assert not list(validator("inspect").iter_errors(doc))
+    # every file is new: every code file is scanned, as a diff scans every added file
+    assert doc["scan"] == "all"
+    assert all(f["scanned"] for f in doc["files"])
 
 
 def test_already_published_version(

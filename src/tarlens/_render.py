@@ -369,6 +369,12 @@ def inspect_text(m: Manifest, report: Report, *, color: bool = False) -> str:
             out.append(f"  OBFUSCATED {safe(o.path)} ({', '.join(o.signals)})")
         for path, why in summary.mismatched:
             out.append(f"  MISNAMED {safe(path)}: {safe(why)}")
+        unscanned = sum(1 for f in m.files if f.content is not None and not f.content.scanned)
+        if unscanned:
+            out.append(
+                f"  code signals looked for in the entry points and install-time files; "
+                f"{unscanned} other code files classified only (--signals all scans them)"
+            )
     out.append("")
     out.append("findings")
     out.extend(_lines_findings(report, color))

@@ -27,7 +27,7 @@ from tarlens._limits import Limits
 from tarlens._manifest import Manifest
 from tarlens._meta import DependencyMeta, PackageMeta, RegistryMeta, VersionMeta, version_key
 from tarlens._npa import SourceType, SpecType
-from tarlens._reader import load
+from tarlens._reader import load, scan_signals
 
 if TYPE_CHECKING:
     from tarlens.registry import Registry
@@ -248,6 +248,10 @@ def review(
         if chosen is None:
             notes.append("no release to compare with: reviewed on its own")
     if chosen is None:
+        # nothing to compare with: every file is new, and a diff scans every new file
+        manifest = attrs.evolve(
+            scan_signals(manifest, [f.path for f in manifest.files], limits=limits), scan="all"
+        )
         deps, unchecked = _lookup_dependencies(registry, manifest, None, max_dependency_lookups)
         meta = RegistryMeta(package, current, None, now, deps, unchecked)
         return Review(manifest, None, None, meta, registry_url, expected, tuple(notes))
