@@ -141,10 +141,11 @@ def scan_signals(
 ) -> Manifest:
     """``manifest`` with the code signals of ``paths`` looked for (files already scanned,
     and files that are not code, are left as they are). Reads the tarball again."""
+    wanted = frozenset(paths)
     todo = {
         f.path
         for f in manifest.files
-        if f.path in paths and f.content is not None and not f.content.scanned
+        if f.path in wanted and f.content is not None and not f.content.scanned
     }
     if not todo:
         return manifest
@@ -183,6 +184,7 @@ def read_files(
     if manifest.origin is None:
         raise InputError(manifest.source, "it was read from a stream and cannot be read again")
     wanted = frozenset(paths)
+    # a file's bytes follow the header of the entry that installed them (entries[i].index == i)
     spans = sorted(
         (manifest.entries[f.entry].offset + BLOCK, f) for f in manifest.files if f.path in wanted
     )
