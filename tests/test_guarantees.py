@@ -17,6 +17,7 @@ import tarlens
 from fixtures import hostile
 from fixtures import tarcraft as tc
 from fixtures.examples import build as examples
+from tarlens import _analysis
 from tarlens._markdown import approval_note
 from tarlens._render import diff_text, diff_to_dict, inspect_text, manifest_to_dict, to_json
 from tarlens._sarif import report_to_sarif
@@ -93,6 +94,8 @@ def guard() -> Iterator[list[tuple[str, str]]]:
     changes._repr_html_()
     # codecs are imported on first use; ASCII files never need this one
     "é".encode().decode("utf-8-sig")
+    # libmagic is imported when the sniffer first cannot name some bytes
+    _analysis.magic_available()
     _Guard.events = []
     _Guard.active = True
     try:

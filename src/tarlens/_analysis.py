@@ -177,8 +177,9 @@ def magic_available() -> bool:
 
 
 def magic_notice() -> str | None:
-    """The one notice to show when libmagic could not be loaded, else None."""
-    _LIBMAGIC.load()
+    """The one notice to show when libmagic was needed and could not be loaded, else None
+    (libmagic is asked only about bytes the sniffer cannot name: a run that never needed it
+    neither loads it, 15 ms of start-up, nor lacks anything without it)."""
     return _LIBMAGIC.notice
 
 

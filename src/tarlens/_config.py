@@ -21,17 +21,20 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import hashlib
 import json
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import pathspec
 
 from tarlens._errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    import pathspec
 
 __all__: list[str] = []  # private module; re-exported by tarlens
 
@@ -189,8 +192,15 @@ class Config:
         return False
 
 
-def _spec(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec:
+@functools.lru_cache(maxsize=256)
+def _compiled(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    import pathspec  # noqa: PLC0415 - only projects with allowlists need it (10 ms to import)
+
     return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+def _spec(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec:
+    return _compiled(tuple(patterns))
 
 
 _KEYS = {"select", "ignore", "severity", "allow", "policy", "baseline", "fail-on"}

@@ -68,7 +68,6 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
-from decimal import Decimal
 
 import attrs
 
@@ -189,6 +188,8 @@ def _js_number_to_string(x: float) -> str:
         return "0"
     if x < 0:
         return "-" + _js_number_to_string(-x)
+    from decimal import Decimal  # noqa: PLC0415 - rare (numbers in specs), 2 ms to import
+
     sign, digit_tuple, exponent = Decimal(repr(x)).normalize().as_tuple()
     del sign
     assert isinstance(exponent, int)

@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tarlens._diff import ChangeStatus, ReleaseDiff
 from tarlens._engine import Finding, Report, Rule, Severity
 from tarlens._manifest import File, Manifest
-from tarlens._scan import ScanResult, ScanSummary
 from tarlens._tar import EntryStatus
+
+if TYPE_CHECKING:  # the scan face is imported only by `tarlens scan`
+    from tarlens._scan import ScanResult, ScanSummary
 
 __all__: list[str] = []  # private module
 
