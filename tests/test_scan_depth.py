@@ -333,7 +333,7 @@ def test_a_big_source_map_is_json_without_a_full_parse() -> None:
     assert (c.mime, c.kind) == ("application/json", "source")
     # small files and anything else that is not a source map are parsed whole
     assert analyze("x.json", b'{"version":3,}').mime == "text/plain"
-    assert analyze("x.json", b'{"a":' + mappings + b"}").mime == "text/plain"
+    assert analyze("x.txt", b'{"a":' + mappings + b"}").mime == "text/plain"
 
 
 @pytest.mark.parametrize("case", [c for c in hostile.CASES if not c.heavy], ids=lambda c: c.name)
@@ -350,3 +350,12 @@ def test_the_second_read_hands_over_what_the_first_installed(case: hostile.Case)
     assert {p: hashlib.sha256(d).hexdigest() for p, d in got.items()} == {
         f.path: f.sha256 for f in m.files
     }
+
+
+def test_a_big_json_file_is_json_by_its_name_and_brackets() -> None:
+    body = b'{"a": [' + b"1, " * 30000 + b"2]}"
+    assert analyze("data.json", body).mime == "application/json"
+    broken = body[:-2] + b",]}"
+    assert analyze("data.json", broken).mime == "application/json"  # never run as code
+    assert analyze("data.js", broken).mime == "text/javascript"  # code: decided by parsing
+    assert analyze("notes.txt", broken).mime == "text/plain"
