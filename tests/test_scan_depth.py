@@ -18,6 +18,8 @@ from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tarlens
 from fixtures import analysis_corpus as corpus
@@ -359,3 +361,12 @@ def test_a_big_json_file_is_json_by_its_name_and_brackets() -> None:
     assert analyze("data.json", broken).mime == "application/json"  # never run as code
     assert analyze("data.js", broken).mime == "text/javascript"  # code: decided by parsing
     assert analyze("notes.txt", broken).mime == "text/plain"
+
+
+@given(st.binary(min_size=512, max_size=512))
+def test_the_header_byte_sum_is_the_plain_sum(block: bytes) -> None:
+    from tarlens._tar import _byte_sum
+
+    assert _byte_sum(block) == sum(block[0:148]) + sum(block[156:512])
+    full = b"\xff" * 512
+    assert _byte_sum(full) == sum(full[0:148]) + sum(full[156:512])

@@ -16,6 +16,7 @@ import hashlib
 import math
 import re
 import unicodedata
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -244,6 +245,18 @@ def _check_base256(buf: bytes, off: int, size: int) -> None:
         _large_parse(buf[off : off + size])
 
 
+def _byte_sum(block: bytes) -> int:
+    """``sum(block[0:148]) + sum(block[156:512])``, the header checksum's byte sum, in C:
+    Adler-32's low half is 1 + the byte sum modulo 65521, exact for runs of at most 256
+    bytes (at most 65,280), so the two runs are summed in three such pieces."""
+    return (
+        (zlib.adler32(block[0:148]) & 0xFFFF)
+        + (zlib.adler32(block[156:384]) & 0xFFFF)
+        + (zlib.adler32(block[384:512]) & 0xFFFF)
+        - 3
+    )
+
+
 def _decode_header(buf: bytes, ex: dict[str, Any] | None, gex: dict[str, Any] | None) -> _Header:
     """node-tar's ``Header.decode`` (raises ``_BadHeader`` where it throws)."""
     t = _dec_string(buf, 156, 1)
@@ -307,7 +320,7 @@ def _decode_header(buf: bytes, ex: dict[str, Any] | None, gex: dict[str, Any] | 
                 _check_base256(buf, 476, 12)
             if _pick(ex, gex, "ctime") is _Absent:
                 _check_base256(buf, 488, 12)
-    total = 8 * 0x20 + sum(buf[0:148]) + sum(buf[156:512])
+    total = 8 * 0x20 + _byte_sum(buf)
     return _Header(
         path=path,
         mode=mode,
