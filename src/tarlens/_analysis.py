@@ -49,6 +49,7 @@ import binascii
 import bisect
 import codecs
 import enum
+import functools
 import ipaddress
 import itertools
 import json
@@ -557,7 +558,10 @@ _TEXT_EXTENSIONS = (
 ) | {".txt", ".d.ts"}
 
 
+@functools.lru_cache(maxsize=4096)
 def _extension(path: str) -> str:
+    """The lower-cased extension (``.d.ts`` and friends whole); cached: every file asks
+    three times."""
     name = path.rsplit("/", 1)[-1].lower()
     for compound in _DECLARATION_EXTENSIONS:
         if name.endswith(compound) and len(name) > len(compound):
