@@ -13,6 +13,8 @@ import gzip
 import hashlib
 import io
 import json
+import os
+import threading
 import zlib
 from pathlib import Path
 
@@ -370,3 +372,21 @@ def test_the_header_byte_sum_is_the_plain_sum(block: bytes) -> None:
     assert _byte_sum(block) == sum(block[0:148]) + sum(block[156:512])
     full = b"\xff" * 512
     assert _byte_sum(full) == sum(full[0:148]) + sum(full[156:512])
+
+
+def test_a_fifo_named_by_its_path_is_read_once_like_a_stream(tmp_path: Path) -> None:
+    fifo = tmp_path / "staged.tgz"
+    os.mkfifo(fifo)
+    data = release()
+
+    def write() -> None:
+        with fifo.open("wb") as out:
+            out.write(data)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    m = tarlens.load(fifo)
+    writer.join()
+    assert m.origin is None and m.scan == "all"  # scanned in its one pass, never reopened
+    assert scanned(m) == {f.path for f in m.files}
+    assert m.integrity == tarlens.load(data).integrity

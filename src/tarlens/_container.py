@@ -296,7 +296,9 @@ def read_ahead(chunks: Generator[bytes, None, None]) -> Generator[bytes, None, N
             yield chunk
     finally:
         stop.set()
-        worker.join()
+        # the thread stops at its next chunk; one blocked reading a stalled FIFO is left
+        # behind (a daemon), never waited for: the caller's error must not hang
+        worker.join(timeout=1.0)
 
 
 def _iter_gzip(

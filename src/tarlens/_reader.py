@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Collection, Iterator
 from typing import IO, Any, Literal
 
@@ -32,7 +33,12 @@ def _read(
     try:
         info = ContainerInfo()
         reader = TarReader(limits, keep, stream, consume, stream_cap)
-        chunks = read_ahead(iter_tar(stream_in, info, limits, _reopener(source)))
+        reopen = _reopener(source)
+        chunks = iter_tar(stream_in, info, limits, reopen)
+        if reopen is not None:
+            # a file or bytes: a thread may read ahead (a pipe the caller handed over is read
+            # here, where a stalled writer can only stall the caller's own call)
+            chunks = read_ahead(chunks)
         try:
             for chunk in chunks:
                 reader.feed(chunk)
@@ -45,9 +51,22 @@ def _read(
     return reader, info, label
 
 
+def _rereadable(source: Source) -> bool:
+    """Bytes, or the path of a regular file: a FIFO or a device named by its path is a
+    stream, like a file object (reading it again would read other bytes)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return True
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            return stat.S_ISREG(os.stat(source).st_mode)
+        except OSError:
+            return False  # open_source says why
+    return False
+
+
 def _reopener(source: Source) -> Callable[[], IO[bytes]] | None:
-    """How to read ``source`` again from its start (not for a file object)."""
-    if isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)):
+    """How to read ``source`` again from its start (None for a stream)."""
+    if _rereadable(source):
         return lambda: open_source(source)[0]
     return None
 
@@ -112,7 +131,7 @@ def load_unscanned(
 
     origin: str | bytes | None = None
     if isinstance(source, (str, os.PathLike)):
-        origin = os.fspath(source)
+        origin = os.fspath(source) if _rereadable(source) else None
     elif isinstance(source, (bytes, bytearray, memoryview)):
         origin = bytes(source)
         source = origin
