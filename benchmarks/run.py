@@ -477,7 +477,32 @@ def inspect_rows(s: Setup) -> list[RatioRow]:
         if pkg is NEXT:
             row.a_target, row.a_metric = Target("<=", 100, "MiB"), "rss"
         rows.append(row)
+        if pkg is AWS:
+            rows.append(signals_all_row(s, path, b))
     return rows
+
+
+def signals_all_row(s: Setup, path: Path, baseline: Command) -> RatioRow:
+    """For the record, no target: ``--signals all`` looks for code signals in every code
+    file, where the default looks where the rules look (entry points, install-time files;
+    changed files in a diff). The price of the full scan, against the same baseline."""
+    shown = s.shown_path(path)
+    a = Command(
+        (str(s.tarlens), "inspect", str(path), "--format", "json", "--signals", "all"),
+        f".venv/bin/tarlens inspect {shown} --format json --signals all > /dev/null",
+        ok_exits=(0, 1),
+    )
+    pair = alternate(a, baseline, s.repeat, s.workdir, f"inspect --signals all {AWS.spec}")
+    return RatioRow(
+        f"`inspect --signals all` {AWS.spec} (for the record)",
+        GZIP_SHA,
+        a,
+        baseline,
+        pair,
+        None,
+        a_label=f"tarlens inspect --signals all {AWS.spec}",
+        b_label=f"gzip -dc \\| sha256sum {AWS.spec}",
+    )
 
 
 def diff_row(s: Setup) -> RatioRow:
