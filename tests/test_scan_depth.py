@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import random
 import threading
 import zlib
 from pathlib import Path
@@ -390,3 +391,18 @@ def test_a_fifo_named_by_its_path_is_read_once_like_a_stream(tmp_path: Path) -> 
     assert m.origin is None and m.scan == "all"  # scanned in its one pass, never reopened
     assert scanned(m) == {f.path for f in m.files}
     assert m.integrity == tarlens.load(data).integrity
+
+
+def test_the_read_ahead_thread_ends_with_an_error_mid_stream(tmp_path: Path) -> None:
+    p = tmp_path / "many.tgz"
+    # incompressible bodies: the stream is far longer than what the reader may hold ahead
+    body = random.Random(1).randbytes(64 * 1024)
+    p.write_bytes(pack({f"f{i}.bin": body for i in range(200)}))
+    before = {t.ident for t in threading.enumerate()}
+    with pytest.raises(tarlens.LimitExceeded):
+        tarlens.load(p, limits=tarlens.Limits(max_entries=50))
+    left = [t for t in threading.enumerate() if t.ident not in before]
+    assert left == []  # the reader stopped when the parser gave up
+    with pytest.raises(tarlens.ArchiveError):
+        tarlens.load(corrupt_crc())  # an error raised in the reading thread reaches the caller
+    assert [t for t in threading.enumerate() if t.ident not in before] == []
