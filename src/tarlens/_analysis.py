@@ -61,7 +61,7 @@ import threading
 import urllib.parse
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 import attrs
@@ -488,7 +488,7 @@ def _text_stats(utf8: bytes, code_like: bool) -> _TextStats:
     when the long lines are enough of the text for the answer to depend on them.
     """
     parts = utf8.split(b"\n")
-    lengths = list(map(len, parts))
+    lengths = array("q", map(len, parts))  # 8 bytes a line (a list of ints: 36)
     lines = len(parts) - (0 if parts[-1] else 1)
     longest = max(lengths)
     total = len(utf8) - (len(parts) - 1)
@@ -862,19 +862,24 @@ def _unescape(raw: str) -> str:
 class _Signals:
     """Collects signals of one file: first occurrence per (name, value), bounded."""
 
-    def __init__(self, text: str, lengths: list[int] | None = None) -> None:
+    def __init__(self, text: str, lengths: Sequence[int] | None = None) -> None:
         self.text = text
-        self._newlines: list[int] | None = None
-        if lengths is not None:  # where each line ends, from the lengths of the lines
-            ends = list(itertools.accumulate(map(operator.add, lengths, itertools.repeat(1))))
-            self._newlines = [end - 1 for end in ends[:-1]]
+        #: the offset just after each newline (from the line lengths when given; an array:
+        #: 8 bytes a line). A last entry past the text, from the lengths, is never counted.
+        self._after_newlines: Sequence[int] | None = None
+        if lengths is not None:
+            ones = itertools.repeat(1)
+            self._after_newlines = array(
+                "q", itertools.accumulate(map(operator.add, lengths, ones))
+            )
         self.found: dict[tuple[str, str], Signal] = {}
         self.per_name: Counter[str] = Counter()
 
     def line(self, offset: int) -> int:
-        if self._newlines is None:
-            self._newlines = [m.start() for m in re.finditer("\n", self.text)]
-        return bisect.bisect_left(self._newlines, offset) + 1
+        """The 1-based line of ``offset``: one more than the newlines before it."""
+        if self._after_newlines is None:
+            self._after_newlines = array("q", (m.end() for m in re.finditer("\n", self.text)))
+        return bisect.bisect_right(self._after_newlines, offset) + 1
 
     def add(self, name: str, category: str, offset: int, value: str = "") -> None:
         value = value[:MAX_VALUE]
@@ -1202,7 +1207,9 @@ def _first_argument(text: str, start: int, limit: int = 400) -> str:
 class _Analyzer:
     """Signals of one text file."""
 
-    def __init__(self, text: str, lexed: _Lexed | None, lengths: list[int] | None = None) -> None:
+    def __init__(
+        self, text: str, lexed: _Lexed | None, lengths: Sequence[int] | None = None
+    ) -> None:
         self.text = text
         self.lexed = lexed
         self.sig = _Signals(text, lengths)
@@ -1267,7 +1274,7 @@ class _Analyzer:
 
     # -- JavaScript --------------------------------------------------------------------
 
-    def javascript(self, lengths: list[int], minified: bool) -> None:
+    def javascript(self, lengths: Sequence[int], minified: bool) -> None:
         text, sig = self.text, self.sig
         for m in _NAME_LITERAL.finditer(text):
             if not self.string_starts_at(m.start()):
@@ -1421,7 +1428,7 @@ class _Analyzer:
         if tld in _TLDS:
             self.sig.add("domain", NETWORK_LITERAL, offset, host.lower())
 
-    def _obfuscation(self, lengths: list[int], minified: bool) -> None:
+    def _obfuscation(self, lengths: Sequence[int], minified: bool) -> None:
         text, sig, lexed = self.text, self.sig, self.lexed
         assert lexed is not None
         if "_0x" in text:
@@ -1485,7 +1492,7 @@ class _Analyzer:
         if longest >= 8 or (escaped >= 24 and escaped * 4 >= 0.1 * string_chars):
             self.sig.add("hex-escapes", OBFUSCATION, first, f"{escaped} escapes")
 
-    def _long_lines(self, lengths: list[int]) -> None:
+    def _long_lines(self, lengths: Sequence[int]) -> None:
         """A very long, dense line of code in an otherwise readable file: the shape of a
         payload injected into a shipped file. Minified files never qualify (their kind says
         it), nor do files of many long lines and few short ones."""
@@ -1769,7 +1776,7 @@ def analyze(path: str, data: bytes, *, signals: bool = True) -> Content:
         if text is None:
             text = utf8.decode("utf-8")
         if js_like:
-            lengths = list(map(len, text.split("\n")))
+            lengths = array("q", map(len, text.split("\n")))
             analyzer = _Analyzer(text, _lex(text), lengths)
             analyzer.javascript(lengths, stats.minified)
         else:

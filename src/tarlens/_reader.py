@@ -265,7 +265,10 @@ def _hand_over(
                 break  # the file goes on in the next chunk
             if hasher.hexdigest() != current.sha256:
                 raise changed()
-            consume(current.path, b"".join(parts))
+            data = b"".join(parts)
+            parts = []  # the pieces go now, not after the consumer's (memory-hungry) work
+            consume(current.path, data)
+            del data
             current = None
         pos = end
     if current is not None or i < len(spans):

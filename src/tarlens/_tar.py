@@ -927,6 +927,7 @@ class TarReader:
                 if body.keep is not None
                 else None
             )
+            body.keep = body.whole = None  # one copy of the bytes while they are analysed
             target.data = data if body.store else None
             if body.stream and data is not None and self.consume is not None:
                 self.consume(target, data)
