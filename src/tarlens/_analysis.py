@@ -469,6 +469,8 @@ class _TextStats:
     lines: int
     longest: int
     minified: bool
+    #: the length of every line in bytes (characters too, for ASCII text)
+    lengths: list[int] = attrs.field(repr=False, eq=False)
 
 
 #: a line at least this long is "long" for the minified test (minifiers wrap at ~500)
@@ -488,7 +490,7 @@ def _text_stats(utf8: bytes, code_like: bool) -> _TextStats:
     when the long lines are enough of the text for the answer to depend on them.
     """
     parts = utf8.split(b"\n")
-    lengths = array("q", map(len, parts))  # 8 bytes a line (a list of ints: 36)
+    lengths = list(map(len, parts))  # (a list: the C loops below iterate it twice)
     lines = len(parts) - (0 if parts[-1] else 1)
     longest = max(lengths)
     total = len(utf8) - (len(parts) - 1)
@@ -515,7 +517,7 @@ def _text_stats(utf8: bytes, code_like: bool) -> _TextStats:
                     if punctuation >= least:
                         minified = True
                         break
-    return _TextStats(lines=lines, longest=longest, minified=minified)
+    return _TextStats(lines=lines, longest=longest, minified=minified, lengths=lengths)
 
 
 # -- names ---------------------------------------------------------------------------------
@@ -1776,7 +1778,10 @@ def analyze(path: str, data: bytes, *, signals: bool = True) -> Content:
         if text is None:
             text = utf8.decode("utf-8")
         if js_like:
-            lengths = array("q", map(len, text.split("\n")))
+            # line lengths in characters: for ASCII text, the byte lengths already counted
+            lengths: Sequence[int] = (
+                stats.lengths if len(text) == len(utf8) else array("q", map(len, text.split("\n")))
+            )
             analyzer = _Analyzer(text, _lex(text), lengths)
             analyzer.javascript(lengths, stats.minified)
         else:
