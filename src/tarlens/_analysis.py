@@ -49,7 +49,6 @@ import binascii
 import bisect
 import codecs
 import enum
-import functools
 import ipaddress
 import itertools
 import json
@@ -346,25 +345,19 @@ _CONTROL_CHARS = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
 _MAX_CONTROL_FRACTION = 0.10
 
 
-def _decode(data: bytes) -> str | None:
-    """The text, when the bytes are UTF-8 (with or without BOM) or UTF-16 with a BOM, with
-    few control characters."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError:
-            return None
-        controls = len(_CONTROL_CHARS.findall(text))
-        if controls > _MAX_CONTROL_FRACTION * len(text):
-            return None
-        # any byte pairs decode as UTF-16; real text has spaces, digits and punctuation
-        return text if sum(1 for c in text if c < "\x80") >= 0.3 * len(text) else None
-    if not _text_bytes(data):
-        return None
+def _decode_utf16(data: bytes) -> str | None:
+    """The text of bytes that start with a UTF-16 BOM, when they decode and read as text
+    (few control characters). UTF-8 text is told by :func:`_text_bytes` and
+    :func:`_is_utf8`, without decoding it."""
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-16")
     except UnicodeDecodeError:
         return None
+    controls = len(_CONTROL_CHARS.findall(text))
+    if controls > _MAX_CONTROL_FRACTION * len(text):
+        return None
+    # any byte pairs decode as UTF-16; real text has spaces, digits and punctuation
+    return text if sum(1 for c in text if c < "\x80") >= 0.3 * len(text) else None
 
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -560,10 +553,8 @@ _TEXT_EXTENSIONS = (
 ) | {".txt", ".d.ts"}
 
 
-@functools.lru_cache(maxsize=4096)
 def _extension(path: str) -> str:
-    """The lower-cased extension (``.d.ts`` and friends whole); cached: every file asks
-    three times."""
+    """The lower-cased extension (``.d.ts`` and friends whole)."""
     name = path.rsplit("/", 1)[-1].lower()
     for compound in _DECLARATION_EXTENSIONS:
         if name.endswith(compound) and len(name) > len(compound):
@@ -624,9 +615,8 @@ def _looks_like_js(text: str) -> bool:
     return False
 
 
-def _classify_name(path: str, text: str) -> tuple[bool, bool]:
-    """``(js_like, script)`` for a text file."""
-    ext = _extension(path)
+def _classify_name(ext: str, text: str) -> tuple[bool, bool]:
+    """``(js_like, script)`` for a text file whose extension is ``ext``."""
     interpreter = _shebang(text)
     if interpreter is not None:
         is_node = re.search(r"(?:^|[/\s])(?:node|nodejs|deno|bun|tsx|ts-node)(?:\s|$)", interpreter)
@@ -644,14 +634,13 @@ def _classify_name(path: str, text: str) -> tuple[bool, bool]:
 
 
 def _mismatch(
-    path: str,
+    ext: str,
     kind: Kind,
     binary_format: str | None,
     data_sniff: tuple[str, str, str] | None,
     js_like: bool,
     script: bool,
 ) -> str | None:
-    ext = _extension(path)
     if not ext:
         return None
     shown = ext if len(ext) <= 16 else ext[:16] + "…"
@@ -1728,6 +1717,7 @@ def analyze(path: str, data: bytes, *, signals: bool = True) -> Content:
     (``Content.scanned`` is False); the result is otherwise the same as with signals."""
     if not data:
         return _EMPTY  # the same for every name (and what entry-count bombs are made of)
+    ext = _extension(path)
     machine = _machine_code(data)
     if machine is not None:
         binary_format, mime = machine
@@ -1738,7 +1728,7 @@ def analyze(path: str, data: bytes, *, signals: bool = True) -> Content:
             lines=None,
             longest_line=None,
             binary_format=binary_format,
-            extension_mismatch=_mismatch(path, Kind.BINARY, binary_format, None, False, False),
+            extension_mismatch=_mismatch(ext, Kind.BINARY, binary_format, None, False, False),
             signals=(),
         )
     # UTF-8 text is only validated here, never decoded whole: the name tests read the head,
@@ -1746,11 +1736,12 @@ def analyze(path: str, data: bytes, *, signals: bool = True) -> Content:
     # only the signal scan needs the text (ASCII text is its own decoding).
     text: str | None = None
     utf8: bytes
-    if not data.startswith(_UTF16_BOMS) and _text_bytes(data) and _is_utf8(data):
+    utf16 = data.startswith(_UTF16_BOMS)
+    if not utf16 and _text_bytes(data) and _is_utf8(data):
         utf8 = data[3:] if data.startswith(codecs.BOM_UTF8) else data
         head = _head(utf8)
     else:
-        text = _decode(data)
+        text = _decode_utf16(data) if utf16 else None
         sniffed = _sniff_data(data) if text is None else None
         if text is None and sniffed is None:
             text = _decode_8bit(data)
@@ -1762,13 +1753,13 @@ def analyze(path: str, data: bytes, *, signals: bool = True) -> Content:
                 lines=None,
                 longest_line=None,
                 binary_format=None,
-                extension_mismatch=_mismatch(path, Kind.DATA, None, sniffed, False, False),
+                extension_mismatch=_mismatch(ext, Kind.DATA, None, sniffed, False, False),
                 signals=(),
             )
         utf8 = text.encode("utf-8", "surrogatepass")
         head = text[:_HEAD]
-    js_like, script = _classify_name(path, head)
-    mime = _text_mime(head, utf8, js_like, named_json=_extension(path) == ".json")
+    js_like, script = _classify_name(ext, head)
+    mime = _text_mime(head, utf8, js_like, named_json=ext == ".json")
     code_like = mime not in ("application/json", "image/svg+xml", "text/html", "text/xml")
     stats = _text_stats(utf8, code_like)
     kind = Kind.MINIFIED if stats.minified else Kind.SOURCE
@@ -1796,7 +1787,7 @@ def analyze(path: str, data: bytes, *, signals: bool = True) -> Content:
         lines=stats.lines,
         longest_line=stats.longest,
         binary_format=None,
-        extension_mismatch=_mismatch(path, kind, None, None, js_like, script),
+        extension_mismatch=_mismatch(ext, kind, None, None, js_like, script),
         signals=found,
         scanned=scanned,
     )
