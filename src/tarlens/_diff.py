@@ -434,7 +434,7 @@ def _read_changed(
     every added, renamed or modified file that the first read left unscanned (on both sides
     of a modification), and the line-level details of modified text files."""
     from tarlens._analysis import Content, analyze  # noqa: PLC0415
-    from tarlens._reader import read_files  # noqa: PLC0415
+    from tarlens._reader import read_files, with_contents  # noqa: PLC0415
 
     limits = limits or Limits()
     scan_old = {c.path for c in files if c.status is ChangeStatus.MODIFIED and _unscanned(c.old)}
@@ -493,20 +493,13 @@ def _read_changed(
     except TarlensError as exc:  # the bytes changed under us, or a limit: keep file level
         notes.append(f"line-level details and code signals of changed files are missing: {exc}")
         return a, b, files
-    a, b = _with_contents(a, found_old), _with_contents(b, found_new)
+    a, b = with_contents(a, found_old), with_contents(b, found_new)
     changes = _file_changes(a, b)
     return (
         a,
         b,
         tuple(attrs.evolve(c, text=details[c.path]) if c.path in details else c for c in changes),
     )
-
-
-def _with_contents(m: Manifest, found: Mapping[str, Any]) -> Manifest:
-    if not found:
-        return m
-    files = tuple(attrs.evolve(f, content=found[f.path]) if f.path in found else f for f in m.files)
-    return attrs.evolve(m, files=files)
 
 
 def _text_change(old_hashes: Sequence[int], new_lines: list[bytes]) -> TextChange:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import IO, Any, Literal
 
 import attrs
@@ -28,12 +28,14 @@ def _read(
     stream: Callable[[str, int], bool] | None = None,
     consume: ConsumeFn | None = None,
     stream_cap: int | None = None,
+    *,
+    rereadable: bool,
 ) -> tuple[TarReader, ContainerInfo, str]:
     stream_in, label, close = open_source(source)
     try:
         info = ContainerInfo()
         reader = TarReader(limits, keep, stream, consume, stream_cap)
-        reopen = _reopener(source)
+        reopen = _reopener(source) if rereadable else None
         chunks = iter_tar(stream_in, info, limits, reopen)
         if reopen is not None:
             # a file or bytes: a thread may read ahead (a pipe the caller handed over is read
@@ -51,24 +53,18 @@ def _read(
     return reader, info, label
 
 
-def _rereadable(source: Source) -> bool:
-    """Bytes, or the path of a regular file: a FIFO or a device named by its path is a
-    stream, like a file object (reading it again would read other bytes)."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return True
-    if isinstance(source, (str, os.PathLike)):
-        try:
-            return stat.S_ISREG(os.stat(source).st_mode)
-        except OSError:
-            return False  # open_source says why
-    return False
+def _regular_file(path: str | os.PathLike[str]) -> bool:
+    """A FIFO or a device named by its path is a stream, like a file object: reading it
+    again would read other bytes."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False  # open_source says why
 
 
-def _reopener(source: Source) -> Callable[[], IO[bytes]] | None:
-    """How to read ``source`` again from its start (None for a stream)."""
-    if _rereadable(source):
-        return lambda: open_source(source)[0]
-    return None
+def _reopener(source: Source) -> Callable[[], IO[bytes]]:
+    """How to read ``source`` (bytes, or a regular file's path) again from its start."""
+    return lambda: open_source(source)[0]
 
 
 def load(
@@ -131,7 +127,7 @@ def load_unscanned(
 
     origin: str | bytes | None = None
     if isinstance(source, (str, os.PathLike)):
-        origin = os.fspath(source) if _rereadable(source) else None
+        origin = os.fspath(source) if _regular_file(source) else None
     elif isinstance(source, (bytes, bytearray, memoryview)):
         origin = bytes(source)
         source = origin
@@ -148,6 +144,7 @@ def load_unscanned(
         (lambda _p, _s: True) if analyze else None,
         analyse if analyze else None,
         limits.max_analyzed_bytes,
+        rereadable=origin is not None,
     )
     manifest = build(label, reader, info, limits, origin=origin, contents=contents)
     if not analyze:
@@ -175,6 +172,13 @@ def scan_signals(
         found[path] = analyze_content(path, data, signals=True)
 
     read_files(manifest, todo, analyse, limits=limits, cap=limits.max_analyzed_bytes)
+    return with_contents(manifest, found)
+
+
+def with_contents(manifest: Manifest, found: Mapping[str, Content]) -> Manifest:
+    """``manifest`` with the files named in ``found`` given that content."""
+    if not found:
+        return manifest
     files = tuple(
         attrs.evolve(f, content=found[f.path]) if f.path in found else f for f in manifest.files
     )
