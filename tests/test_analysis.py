@@ -996,3 +996,50 @@ def test_no_obfuscation_signals_in_ordinary_packages() -> None:
 def test_endless_loop_signal(source: str, fires: bool) -> None:
     names = {s.name for s in analyze("lib/a.js", source.encode()).signals}
     assert ("endless-loop" in names) is fires
+
+
+# -- long text, a window at a time ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("newline", [b"\n", "\n"])
+def test_split_windows_chain_into_the_whole_split(newline: bytes | str) -> None:
+    rng = seeded()
+    for _ in range(300):
+        # lines of 0 to 40 characters, now and then one longer than the window
+        lines = [
+            "x" * rng.choice([0, 1, 2, 5, 40, 90]) + "é" * rng.randint(0, 1)
+            for _ in range(rng.randint(0, 60))
+        ]
+        text: bytes | str = "\n".join(lines) + "\n" * rng.randint(0, 2)
+        if isinstance(newline, bytes):
+            text = text.encode()
+        window = rng.choice([1, 7, 32, 64])
+        chained = [p for parts in _analysis.split_windows(text, newline, window) for p in parts]
+        assert chained == text.split(newline), (text, window)  # type: ignore[arg-type]
+
+
+def test_line_lengths_of_long_text_are_exact() -> None:
+    text = b"".join(b"x" * (i % 300) + b"\n" for i in range(3000)) + b"tail"
+    assert len(text) > _analysis.LINE_WINDOW
+    assert list(_analysis._line_lengths(text, b"\n")) == [len(p) for p in text.split(b"\n")]
+    stats = _analysis._text_stats(text, code_like=True)
+    assert (stats.lines, stats.longest) == (3001, 299)
+
+
+def test_a_file_of_short_lines_costs_a_bounded_multiple_of_its_size() -> None:
+    """Split whole, 4 MiB of two-byte lines would hold two million line objects at once
+    (some 85 MB); a window at a time, the lengths (4 bytes a line) are most of the cost."""
+    import tracemalloc
+
+    data = b"a\n" * (2 * 1024 * 1024)
+    tracemalloc.start()
+    try:
+        stats = _analysis._text_stats(data, code_like=True)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert stats.lines == 2 * 1024 * 1024
+    assert peak < 3 * len(data), peak
+    # and the whole analysis, signals included, of such a file is the same either way
+    small = b"a;\n" * 20000
+    assert analyze("index.js", small).lines == 20000

@@ -317,3 +317,28 @@ def test_where_npm_diff_is_wrong(tmp_path: Path) -> None:
     assert "kept.js" not in theirs  # npm installs ContiguousFile entries, npm diff skips them
     assert "../../escape.js" in theirs  # npm never installs it
     assert ".gitignore" in theirs  # npm installs it as .npmignore
+
+
+def test_line_changes_across_split_windows_and_at_the_end() -> None:
+    """Text longer than the window it is split in: hunks, the longest added line (without
+    its line ending) and the added text come out as for short text; a final line that
+    loses its newline is a changed line."""
+    from tarlens._analysis import LINE_WINDOW
+
+    body = b"".join(b"const v%d = %d;\r\n" % (i, i) for i in range(19000))
+    assert len(body) > LINE_WINDOW
+    middle = body.index(b"const v10000 =")
+    payload = b"require('child_process').exec(x)" + b" " * 300 + b"\r\r\n"
+    new = body[:middle] + payload + body[middle:] + b"last line"
+    r = d({"index.js": body + b"last line\n"}, {"index.js": new})
+    text = r.file("index.js").text  # type: ignore[union-attr]
+    assert text is not None
+    assert [(h.old_start, h.old_count, h.new_start, h.new_count) for h in text.hunks] == [
+        (10001, 0, 10001, 1),
+        (19001, 1, 19002, 1),
+    ]
+    assert (text.lines_added, text.lines_removed) == (2, 1)
+    assert text.longest_added_line == len(payload.rstrip(b"\r\n"))
+    assert text.longest_added_at == 10001
+    assert text.added_bytes == len(payload) + len(b"last line")
+    assert text.added_requires == ("child_process",)

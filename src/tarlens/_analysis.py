@@ -60,7 +60,7 @@ import threading
 import urllib.parse
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
 import attrs
@@ -463,13 +463,50 @@ class _TextStats:
     longest: int
     minified: bool
     #: the length of every line in bytes (characters too, for ASCII text)
-    lengths: list[int] = attrs.field(repr=False, eq=False)
+    lengths: Sequence[int] = attrs.field(repr=False, eq=False)
 
 
 #: a line at least this long is "long" for the minified test (minifiers wrap at ~500)
 _LONG_LINE = 250
 _IS_LONG = (_LONG_LINE - 1).__lt__
 _PUNCTUATION = (b";", b"{", b"}", b"=")
+#: text longer than this is split into lines a window at a time
+LINE_WINDOW = 1 << 18
+
+
+def offset_typecode(n: int) -> str:
+    """The array type code for offsets into ``n`` characters (one past the end included):
+    4-byte items where they fit, which halves what a file of short lines or many literals
+    costs."""
+    return "I" if n < (1 << 32) - 1 else "q"
+
+
+def split_windows(text: Any, newline: Any, window: int = LINE_WINDOW) -> Iterator[list[Any]]:
+    """``text.split(newline)`` (``text`` bytes or str) in consecutive pieces of about
+    ``window`` characters: split whole, a file of short lines holds some 40 bytes a line at
+    once (16 MiB of two-byte lines, 300 MiB). Chained, the pieces are the whole split."""
+    n = len(text)
+    start = 0
+    while start + window < n:
+        cut = text.rfind(newline, start, start + window)
+        if cut < 0:  # one line longer than the window: it is the piece
+            cut = text.find(newline, start + window)
+            if cut < 0:
+                break
+        yield text[start:cut].split(newline)
+        start = cut + 1
+    yield (text[start:] if start else text).split(newline)
+
+
+def _line_lengths(text: Any, newline: Any) -> Sequence[int]:
+    """``[len(line) for line in text.split(newline)]``, split a window at a time; for text
+    longer than one window, in an array of 4-byte items."""
+    if len(text) <= LINE_WINDOW:
+        return list(map(len, text.split(newline)))  # a list: C loops iterate it unboxed
+    lengths: array[int] = array(offset_typecode(len(text)))
+    for parts in split_windows(text, newline):
+        lengths.extend(map(len, parts))
+    return lengths
 
 
 def _text_stats(utf8: bytes, code_like: bool) -> _TextStats:
@@ -482,22 +519,28 @@ def _text_stats(utf8: bytes, code_like: bool) -> _TextStats:
     files and readable code. Every loop here runs in C, and the characters are counted only
     when the long lines are enough of the text for the answer to depend on them.
     """
-    parts = utf8.split(b"\n")
-    lengths = list(map(len, parts))  # (a list: the C loops below iterate it twice)
-    lines = len(parts) - (0 if parts[-1] else 1)
+    lengths = _line_lengths(utf8, b"\n")
+    lines = len(lengths) - (0 if lengths[-1] else 1)
     longest = max(lengths)
-    total = len(utf8) - (len(parts) - 1)
+    total = len(utf8) - (len(lengths) - 1)
     minified = False
     if code_like and total >= 256 and longest >= _LONG_LINE:
         long_chars = sum(itertools.compress(lengths, map(_IS_LONG, lengths)))
         mapped = long_chars >= 0.3 * total and b"sourceMappingURL=" in utf8[-4096:]
         if long_chars >= 0.65 * total or mapped:
             # every line long (one-line bundles): count in place, newlines are neither
-            joined = (
-                utf8
-                if long_chars == total
-                else b"".join(itertools.compress(parts, map(_IS_LONG, lengths)))
-            )
+            if long_chars == total:
+                joined = utf8
+            else:
+                starts = itertools.accumulate(
+                    map(operator.add, lengths, itertools.repeat(1)), initial=0
+                )
+                joined = b"".join(
+                    utf8[start : start + length]
+                    for start, length in itertools.compress(
+                        zip(starts, lengths, strict=False), map(_IS_LONG, lengths)
+                    )
+                )
             # counted one character at a time, stopping as soon as the answer is known
             most_space = 0.12 * long_chars
             whitespace = joined.count(b" ")
@@ -700,7 +743,7 @@ _SPACE = frozenset(" \t\n\r\v\f\u00a0\ufeff\u2028\u2029")
 
 @attrs.frozen
 class _Lexed:
-    # arrays, not lists: 8 bytes an offset instead of 40 (a big bundle has 10^5 literals)
+    # arrays, not lists: 4 bytes an offset instead of 40 (a big bundle has 10^5 literals)
     starts: array[int]
     ends: array[int]
     kinds: array[int]
@@ -734,8 +777,8 @@ def _regex_allowed(text: str, i: int) -> bool:
 
 def _lex(text: str) -> _Lexed:
     """Spans of string literals, template-literal text, comments and regex literals."""
-    starts: array[int] = array("q")
-    ends: array[int] = array("q")
+    starts: array[int] = array(offset_typecode(len(text)))
+    ends: array[int] = array(offset_typecode(len(text)))
     kinds: array[int] = array("b")
 
     def add(s: int, e: int, k: int) -> None:
@@ -856,21 +899,27 @@ class _Signals:
     def __init__(self, text: str, lengths: Sequence[int] | None = None) -> None:
         self.text = text
         #: the offset just after each newline (from the line lengths when given; an array:
-        #: 8 bytes a line). A last entry past the text, from the lengths, is never counted.
+        #: 4 bytes a line). A last entry past the text, from the lengths, is never counted.
         self._after_newlines: Sequence[int] | None = None
         if lengths is not None:
             ones = itertools.repeat(1)
             self._after_newlines = array(
-                "q", itertools.accumulate(map(operator.add, lengths, ones))
+                offset_typecode(len(text)), itertools.accumulate(map(operator.add, lengths, ones))
             )
         self.found: dict[tuple[str, str], Signal] = {}
         self.per_name: Counter[str] = Counter()
 
+    def after_newlines(self) -> Sequence[int]:
+        """The offset just after each newline of the text."""
+        if self._after_newlines is None:
+            self._after_newlines = array(
+                offset_typecode(len(self.text)), (m.end() for m in re.finditer("\n", self.text))
+            )
+        return self._after_newlines
+
     def line(self, offset: int) -> int:
         """The 1-based line of ``offset``: one more than the newlines before it."""
-        if self._after_newlines is None:
-            self._after_newlines = array("q", (m.end() for m in re.finditer("\n", self.text)))
-        return bisect.bisect_right(self._after_newlines, offset) + 1
+        return bisect.bisect_right(self.after_newlines(), offset) + 1
 
     def add(self, name: str, category: str, offset: int, value: str = "") -> None:
         value = value[:MAX_VALUE]
@@ -1489,15 +1538,14 @@ class _Analyzer:
         it), nor do files of many long lines and few short ones."""
         if max(lengths) < 1000:
             return
-        ordered = sorted(lengths)  # counts by bisection: C speed on a 200,000-line bundle
-        short = bisect.bisect_left(ordered, 200) - bisect.bisect_right(ordered, 0)
-        long = len(ordered) - bisect.bisect_left(ordered, _LONG_LINE)
+        # counted by C loops, without a sorted copy (a file may have millions of lines)
+        short = sum(map((0).__lt__, lengths)) - sum(map((199).__lt__, lengths))  # 1..199
+        long = sum(map(_IS_LONG, lengths))
         if short < 20 or short < 4 * long:
             return
-        # where each line starts, and which lines are long: C loops over 10^5 lines
-        starts = [0, *itertools.accumulate(map(operator.add, lengths, itertools.repeat(1)))]
+        after_newlines = self.sig.after_newlines()  # where each line but the first starts
         for i in itertools.compress(range(len(lengths)), map((999).__lt__, lengths)):
-            pos, n = starts[i], lengths[i]
+            pos, n = after_newlines[i - 1] if i else 0, lengths[i]
             if not self._line_is_data(pos, pos + n):
                 self.sig.add("long-line", OBFUSCATION, pos, f"{n} chars")
 
@@ -1771,7 +1819,7 @@ def analyze(path: str, data: bytes, *, signals: bool = True) -> Content:
         if js_like:
             # line lengths in characters: for ASCII text, the byte lengths already counted
             lengths: Sequence[int] = (
-                stats.lengths if len(text) == len(utf8) else array("q", map(len, text.split("\n")))
+                stats.lengths if len(text) == len(utf8) else _line_lengths(text, "\n")
             )
             analyzer = _Analyzer(text, _lex(text), lengths)
             analyzer.javascript(lengths, stats.minified)

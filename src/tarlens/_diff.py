@@ -17,10 +17,12 @@ from __future__ import annotations
 import difflib
 import enum
 import math
+import operator
 import re
 from array import array
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from itertools import accumulate, repeat
 from typing import Any, Literal
 
 import attrs
@@ -404,13 +406,25 @@ def _file_changes(a: Manifest, b: Manifest) -> tuple[FileChange, ...]:
 # -- line-level details -----------------------------------------------------------------
 
 
-def _lines(data: bytes) -> list[bytes]:
-    """Lines with their ``\n`` (a final line without one is a line too, an empty end is not)."""
-    parts = data.split(b"\n")
-    lines = [part + b"\n" for part in parts[:-1]]
-    if parts[-1]:
-        lines.append(parts[-1])
-    return lines
+def _line_hashes(data: bytes) -> tuple[array[int], array[int]]:
+    """The hash and the length (without its ``\n``) of every line of ``data``: a final line
+    without a ``\n`` is a line too, hashed apart from the same text with one, and an empty
+    end is not. Split a window at a time and kept in arrays: no line is held as an object."""
+    from tarlens._analysis import offset_typecode, split_windows  # noqa: PLC0415
+
+    hashes: array[int] = array("q")
+    lengths: array[int] = array(offset_typecode(len(data)))
+    last = b""
+    for parts in split_windows(data, b"\n"):
+        hashes.extend(map(hash, parts))
+        lengths.extend(map(len, parts))
+        last = parts[-1]
+    if last:
+        hashes[-1] = hash((last, "no newline at the end"))
+    else:
+        hashes.pop()
+        lengths.pop()
+    return hashes, lengths
 
 
 def _is_text(data: bytes) -> bool:
@@ -472,7 +486,7 @@ def _read_changed(
             found_old[path] = analyze(path, data[: limits.max_analyzed_bytes])
         if path in wanted:
             # 8 bytes a line, kept until the new side is read (a list of ints costs 40)
-            old_lines[path] = array("q", map(hash, _lines(data))) if _is_text(data) else None
+            old_lines[path] = _line_hashes(data)[0] if _is_text(data) else None
 
     def compare(path: str, data: bytes) -> None:
         if path in scan_new:
@@ -483,7 +497,7 @@ def _read_changed(
         if hashes is None or not _is_text(data):
             details.pop(path, None)
             return
-        details[path] = _text_change(hashes, _lines(data))
+        details[path] = _text_change(hashes, data)
 
     try:
         if scan_old or wanted:
@@ -502,8 +516,8 @@ def _read_changed(
     )
 
 
-def _text_change(old_hashes: Sequence[int], new_lines: list[bytes]) -> TextChange:
-    new_hashes = array("q", map(hash, new_lines))
+def _text_change(old_hashes: Sequence[int], data: bytes) -> TextChange:
+    new_hashes, lengths = _line_hashes(data)
     # trim the common head and tail first: most releases change little
     lo = 0
     limit = min(len(old_hashes), len(new_hashes))
@@ -545,15 +559,20 @@ def _text_change(old_hashes: Sequence[int], new_lines: list[bytes]) -> TextChang
         removed = sum(v for v in have.values() if v > 0)
         if removed:
             hunks.append(Hunk(lo + 1, removed, lo + 1, 0))
-    added_lines = [
-        (h.new_start + k, new_lines[h.new_start - 1 + k]) for h in hunks for k in range(h.new_count)
-    ]
+    # where each new line starts: each hunk's added lines are one slice of the bytes
+    starts = array(lengths.typecode, accumulate(map(operator.add, lengths, repeat(1)), initial=0))
     longest, longest_at = 0, None
-    for number, line in added_lines:
-        length = len(line.rstrip(b"\r\n"))
-        if length > longest:
-            longest, longest_at = length, number
-    added = b"".join(line for _, line in added_lines)
+    pieces = []
+    for hunk in hunks:
+        first = hunk.new_start - 1
+        for i in range(first, first + hunk.new_count):
+            if lengths[i] > longest:  # line endings aside (a "\r" before the "\n")
+                length = len(data[starts[i] : starts[i] + lengths[i]].rstrip(b"\r"))
+                if length > longest:
+                    longest, longest_at = length, i + 1
+        if hunk.new_count:
+            pieces.append(data[starts[first] : starts[first + hunk.new_count]])
+    added = b"".join(pieces)
     lines_added = sum(h.new_count for h in hunks)
     lines_removed = sum(h.old_count for h in hunks)
     return TextChange(
@@ -564,7 +583,7 @@ def _text_change(old_hashes: Sequence[int], new_lines: list[bytes]) -> TextChang
         longest_added_line=longest,
         longest_added_at=longest_at,
         added_entropy=_entropy(added),
-        summary=_summary(hunks, lines_added, lines_removed, longest, len(new_lines)),
+        summary=_summary(hunks, lines_added, lines_removed, longest, len(new_hashes)),
         approximate=approximate,
         added_requires=_requires(added),
     )
