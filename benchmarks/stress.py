@@ -92,6 +92,64 @@ def scaling() -> str:
     return "\n".join(rows) + "\n"
 
 
+def _run(path: str) -> dict[str, object]:
+    """``tarlens.load(path)`` in a fresh interpreter: outcome, seconds, peak MiB."""
+    t = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, path],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    wall = time.perf_counter() - t
+    try:
+        data: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        data = {
+            "outcome": f"CRASH: {proc.stderr[-300:]}",
+            "seconds": wall,
+            "rss_mib": float("nan"),
+            "crashed": True,
+        }
+    return data
+
+
+#: 16 MiB entry points made of the code the signal scan reads slowest: one literal, comment
+#: or line every few bytes (each shape is repeated to fill the file)
+DENSE_SHAPES = {
+    "dense-strings": b'"a",',
+    "dense-escaped-strings": b'"\\x41",',
+    "dense-templates": b"`${a}`;",
+    "dense-regex": b"x=/a/;",
+    "dense-comments": b"/*x*/",
+    "dense-lines": b"a;\n",
+    "dense-obfuscator": b"_0x1a2b['push'](_0x3c4d('0x1'));",
+}
+DENSE_BYTES = 16 * 1024 * 1024
+
+
+def dense_cases() -> list[tuple[str, bytes]]:
+    """Entry points of dense code (scanned by default), and a release of 20 such bins: 320
+    MiB of code to scan, over ``Limits.max_scanned_bytes``."""
+    from fixtures import tarcraft as tc
+
+    def release(files: dict[str, bytes], **fields: object) -> bytes:
+        pj = json.dumps({"name": "dense", "version": "1.0.0", **fields}).encode()
+        tar = tc.file("package/package.json", pj)
+        tar += b"".join(tc.file(f"package/{name}", data) for name, data in files.items())
+        return tc.gzip(tar + tc.end(), level=1)
+
+    cases = []
+    for name, unit in DENSE_SHAPES.items():
+        body = unit * (DENSE_BYTES // len(unit))
+        cases.append((name, release({"index.js": body}, main="index.js")))
+    body = DENSE_SHAPES["dense-escaped-strings"] * (DENSE_BYTES // 7)
+    bins = {f"bin/b{i}.js": body for i in range(20)}
+    cases.append(("dense-20-bins", release(bins, bin={f"b{i}": p for i, p in enumerate(bins)})))
+    return cases
+
+
 def main() -> int:
     from fixtures import hostile
 
@@ -99,43 +157,31 @@ def main() -> int:
     ap.add_argument("--only", nargs="*", default=None)
     ap.add_argument("--out", default=None)
     ap.add_argument("--scaling", action="store_true", help="only the scaling measurements")
+    ap.add_argument(
+        "--dense", action="store_true", help="only entry points of code dense in literals"
+    )
     args = ap.parse_args()
     if args.scaling:
         sys.stdout.write(scaling())
         return 0
-    cases = [c for c in hostile.CASES if args.only is None or c.name in args.only]
+    if args.dense:
+        builders = [(name, lambda data=data: data) for name, data in dense_cases()]
+    else:
+        builders = [(c.name, c.build) for c in hostile.CASES]
+    builders = [(n, b) for n, b in builders if args.only is None or n in args.only]
     rows = []
     crashed = False
     with tempfile.TemporaryDirectory() as tmp:
-        for case in cases:
+        for name, build in builders:
             path = os.path.join(tmp, "case.tgz")
-            Path(path).write_bytes(case.build())
-            size = os.path.getsize(path)
-            t = time.perf_counter()
-            proc = subprocess.run(
-                [sys.executable, "-c", CHILD, path],
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-            )
-            wall = time.perf_counter() - t
-            try:
-                data = json.loads(proc.stdout.strip().splitlines()[-1])
-            except (IndexError, json.JSONDecodeError):
-                data = {
-                    "outcome": f"CRASH: {proc.stderr[-300:]}",
-                    "seconds": wall,
-                    "rss_mib": float("nan"),
-                    "crashed": True,
-                }
+            Path(path).write_bytes(build())
+            data = _run(path)
             crashed |= bool(data["crashed"])
-            rows.append((case.name, size, data))
+            rows.append((name, os.path.getsize(path), data))
     lines = [f"{'case':34} {'input':>10} {'load s':>7} {'peak MiB':>9}  outcome"]
     for name, size, d in rows:
-        lines.append(
-            f"{name:34} {size:>10} {d['seconds']:7.2f} {d['rss_mib']:9.1f}  {d['outcome'][:90]}"
-        )
+        outcome = str(d["outcome"])[:90]
+        lines.append(f"{name:34} {size:>10} {d['seconds']:7.2f} {d['rss_mib']:9.1f}  {outcome}")
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
     if args.out:

@@ -406,3 +406,61 @@ def test_the_read_ahead_thread_ends_with_an_error_mid_stream(tmp_path: Path) -> 
     with pytest.raises(tarlens.ArchiveError):
         tarlens.load(corrupt_crc())  # an error raised in the reading thread reaches the caller
     assert [t for t in threading.enumerate() if t.ident not in before] == []
+
+
+# -- the scan budget: Limits.max_scanned_bytes -----------------------------------------------
+
+#: code made of nothing but tiny literals: the signal scan's slowest bytes
+DENSE = b'var a = ["\\x41","\\x42","\\x43"];\n' * 300
+
+
+def bins(n: int, data: bytes = DENSE) -> bytes:
+    """A release whose ``n`` bin entries (attention files, scanned by default) are ``data``."""
+    tree: dict[str, bytes | tuple[bytes, int]] = {
+        f"bin/b{i}.js": (data + b"//%d\n" % i, 0o755) for i in range(n)
+    }
+    tree["package.json"] = pj(bin={f"b{i}": f"bin/b{i}.js" for i in range(n)})
+    tree["README.md"] = b"# readme\n" * 5000  # text, but not code: never scanned
+    return pack(tree)
+
+
+def test_the_signal_scan_is_refused_beyond_its_budget() -> None:
+    data = bins(8)
+    m = tarlens.load(data)
+    assert len(m.attention()) == 8
+    code = sum(f.size for f in m.files if f.path.startswith("bin/"))
+    fits = tarlens.Limits(max_scanned_bytes=code)
+    assert all(f.content.scanned for f in tarlens.load(data, limits=fits).files if f.content)
+    for signals in ("attention", "all"):
+        with pytest.raises(tarlens.LimitExceeded) as err:
+            tarlens.load(data, limits=tarlens.Limits(max_scanned_bytes=code - 1), signals=signals)
+        assert err.value.limit == "max_scanned_bytes"
+    # a stream is scanned in its one pass, file by file: refused there too
+    with pytest.raises(tarlens.LimitExceeded):
+        tarlens.load(io.BytesIO(data), limits=tarlens.Limits(max_scanned_bytes=code // 2))
+
+
+def test_text_that_is_not_code_costs_nothing_of_the_budget() -> None:
+    data = pack({"README.md": b"# readme\n" * 5000, "data.json": b"[1]" * 20000})
+    m = tarlens.load(data, limits=tarlens.Limits(max_scanned_bytes=1), signals="all")
+    assert {f.path for f in m.files} >= {"README.md", "data.json"}
+
+
+def test_a_diff_over_the_budget_is_refused_not_reviewed_without_signals() -> None:
+    old, new = bins(2, b"module.exports = 1\n"), bins(6)
+    assert tarlens.diff(old, new).file("bin/b5.js") is not None
+    with pytest.raises(tarlens.LimitExceeded) as err:
+        tarlens.diff(old, new, limits=tarlens.Limits(max_scanned_bytes=4 * len(DENSE)))
+    assert err.value.limit == "max_scanned_bytes"
+
+
+def test_cli_refuses_with_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bins.tgz"
+    path.write_bytes(bins(4))
+    assert main(["inspect", str(path), "--max-scanned-bytes", "1000"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("tarlens: error: ") and "\n" not in err
+    assert "max_scanned_bytes=1000" in err and "--max-scanned-bytes" in err
+    assert main(["inspect", str(path), "--format", "json"]) in (0, 1)

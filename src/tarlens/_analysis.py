@@ -60,7 +60,7 @@ import threading
 import urllib.parse
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
 import attrs
@@ -1755,10 +1755,19 @@ _EMPTY = Content(
 )
 
 
-def analyze(path: str, data: bytes, *, signals: bool = True) -> Content:
+def analyze(
+    path: str,
+    data: bytes,
+    *,
+    signals: bool = True,
+    on_scan: Callable[[int], None] | None = None,
+) -> Content:
     """What ``data`` is. ``path`` (the package-relative installed path) is used only for its
     extension: to report an extension that lies about the bytes, and to decide whether text
     is JavaScript-like or a script. Pure: no disk, no network, no subprocess.
+
+    ``on_scan(len(data))`` is called just before the signals of code are looked for (it may
+    raise to refuse the work: a :class:`tarlens._limits.ScanBudget` does).
 
     ``signals=False`` is the cheap pass (kind, MIME type, lines, native format, extension
     mismatch; every step a C-speed scan of the bytes) and leaves the signals of code unsought
@@ -1814,6 +1823,8 @@ def analyze(path: str, data: bytes, *, signals: bool = True) -> Content:
     found: tuple[Signal, ...] = ()
     scanned = not (js_like or script)
     if signals and not scanned:
+        if on_scan is not None:
+            on_scan(len(data))
         if text is None:
             text = utf8.decode("utf-8")
         if js_like:

@@ -31,6 +31,7 @@ _LIMIT_FLAGS = {
     "max_package_json_bytes": "bytes of a package.json or npm-shrinkwrap.json",
     "max_json_depth": "nesting depth of those JSON files",
     "max_bundled_manifests": "bundled package.json files parsed",
+    "max_scanned_bytes": "bytes of code the signal scan reads in one tarball",
 }
 
 

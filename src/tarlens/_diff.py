@@ -30,7 +30,7 @@ import attrs
 from tarlens._anomaly import Anomaly
 from tarlens._container import Source
 from tarlens._errors import TarlensError
-from tarlens._limits import Limits
+from tarlens._limits import Limits, ScanBudget
 from tarlens._manifest import (
     BundledPackage,
     Dependency,
@@ -448,7 +448,7 @@ def _read_changed(
     every added, renamed or modified file that the first read left unscanned (on both sides
     of a modification), and the line-level details of modified text files."""
     from tarlens._analysis import Content, analyze  # noqa: PLC0415
-    from tarlens._reader import read_files, with_contents  # noqa: PLC0415
+    from tarlens._reader import read_files, scan_size, with_contents  # noqa: PLC0415
 
     limits = limits or Limits()
     scan_old = {c.path for c in files if c.status is ChangeStatus.MODIFIED and _unscanned(c.old)}
@@ -475,6 +475,9 @@ def _read_changed(
             "line-level details are missing: a release read from a stream cannot be read again"
         )
         wanted = set()
+    # a release whose changed code is too much to scan is refused, not half-reviewed
+    ScanBudget(limits).charge(scan_size(a, scan_old, limits))
+    ScanBudget(limits).charge(scan_size(b, scan_new, limits))
     cap = max(limits.max_analyzed_bytes, MAX_TEXT_DIFF_BYTES if wanted else 0)
     found_old: dict[str, Content] = {}
     found_new: dict[str, Content] = {}

@@ -14,7 +14,7 @@ from tarlens._analysis import Content
 from tarlens._analysis import analyze as analyze_content
 from tarlens._container import ContainerInfo, Source, iter_tar, open_source, read_ahead
 from tarlens._errors import InputError
-from tarlens._limits import Limits
+from tarlens._limits import Limits, ScanBudget
 from tarlens._manifest import File, Manifest, build, keep_for_manifest
 from tarlens._tar import BLOCK, ConsumeFn, InstalledFile, TarReader
 
@@ -133,9 +133,10 @@ def load_unscanned(
         source = origin
     deep = signals == "all" or origin is None
     contents: dict[str, Content] = {}
+    budget = ScanBudget(limits).charge if deep else None
 
     def analyse(target: InstalledFile, data: bytes) -> None:
-        contents[target.path] = analyze_content(target.path, data, signals=deep)
+        contents[target.path] = analyze_content(target.path, data, signals=deep, on_scan=budget)
 
     reader, info, label = _read(
         source,
@@ -166,6 +167,7 @@ def scan_signals(
     if not todo:
         return manifest
     limits = limits or Limits()
+    ScanBudget(limits).charge(scan_size(manifest, todo, limits))  # before reading again
     found: dict[str, Content] = {}
 
     def analyse(path: str, data: bytes) -> None:
@@ -173,6 +175,16 @@ def scan_signals(
 
     read_files(manifest, todo, analyse, limits=limits, cap=limits.max_analyzed_bytes)
     return with_contents(manifest, found)
+
+
+def scan_size(manifest: Manifest, paths: Collection[str], limits: Limits) -> int:
+    """Bytes the signal scan reads in ``paths`` (code not yet scanned: every such file is
+    scanned, up to ``Limits.max_analyzed_bytes``)."""
+    return sum(
+        min(f.size, limits.max_analyzed_bytes)
+        for f in manifest.files
+        if f.path in paths and f.content is not None and not f.content.scanned
+    )
 
 
 def with_contents(manifest: Manifest, found: Mapping[str, Content]) -> Manifest:
