@@ -96,6 +96,7 @@ def load(
     whose extension lies), read a second time once ``package.json`` is known;
     ``signals="all"`` looks in every code file. A file object cannot be read twice, so for
     one every code file is scanned in the one pass. ``Content.scanned`` tells which were.
+    More code to scan than ``Limits.max_scanned_bytes`` is refused (``LimitExceeded``).
 
     >>> import tarlens
     >>> m = tarlens.load("fixtures/examples/greeter-1.4.0.tgz")
