@@ -428,3 +428,54 @@ def test_output_is_deterministic() -> None:
     assert json.dumps([str(a) for a in first.anomalies]) == json.dumps(
         [str(a) for a in second.anomalies]
     )
+
+
+def test_json_dense_in_values_is_refused_before_it_is_parsed() -> None:
+    """Parsed, ``[[],[],...`` costs Python some 200 bytes a value: the values are bounded
+    from the commas, colons and brackets first."""
+    values = b"[" + b"[]," * 2000 + b"[]]"
+    body = b'{"name":"a","version":"1.0.0","x":' + values + b"}"
+    small = tarlens.Limits(max_json_values=1000)
+    with pytest.raises(tarlens.LimitExceeded, match="max_json_values=1000"):
+        tarlens.load(tgz(tc.file("package/package.json", body)), limits=small)
+    assert tarlens.load(tgz(tc.file("package/package.json", body))).name == "a"
+    # a bundled manifest or the shrinkwrap over the limit is an anomaly; the rest is read
+    nested = b'{"name":"d","version":"1.0.0","x":' + values + b"}"
+    shrinkwrap = b'{"lockfileVersion":3,"packages":{"":{"x":' + values + b"}}}"
+    m = tarlens.load(
+        pack({"node_modules/d/package.json": nested, "npm-shrinkwrap.json": shrinkwrap}),
+        limits=small,
+    )
+    details = {(a.kind, a.path): a.detail for a in m.anomalies}
+    assert (
+        "max_json_values"
+        in details[AnomalyKind.NESTED_MANIFEST_UNREADABLE, "node_modules/d/package.json"]
+    )
+    assert "max_json_values" in details[AnomalyKind.SHRINKWRAP, "npm-shrinkwrap.json"]
+
+
+def test_duplicate_keys_deep_in_wide_json_keep_their_pointers() -> None:
+    body = b'{"name":"a","version":"1.0.0","x":[' + b"{}," * 500 + b'{"y":[1,{"k":1,"k":2}]}]}'
+    m = tarlens.load(tgz(tc.file("package/package.json", body)))
+    dups = [a for a in m.anomalies if a.kind is AnomalyKind.JSON_DUPLICATE_KEY]
+    assert len(dups) == 1 and "/x/500/y/1/k" in dups[0].detail
+
+
+def test_kept_bytes_are_bounded_and_the_package_json_is_always_kept() -> None:
+    """Bundled manifests (and secret-looking files) are kept in memory for the manifest, up
+    to ``max_kept_bytes`` in all; the package's own package.json does not count."""
+    manifest = pj(description="x" * 3000)
+    tree: dict[str, bytes | tuple[bytes, int]] = {
+        f"node_modules/d{i}/package.json": manifest for i in range(5)
+    }
+    tree["package.json"] = manifest
+    m = tarlens.load(pack(tree), limits=tarlens.Limits(max_kept_bytes=2 * len(manifest)))
+    kept = sorted(f.path for f in m.files if f.data is not None)
+    assert kept == ["node_modules/d0/package.json", "node_modules/d1/package.json", "package.json"]
+    unread = {
+        a.path: a.detail for a in m.anomalies if a.kind is AnomalyKind.NESTED_MANIFEST_UNREADABLE
+    }
+    assert set(unread) == {f"node_modules/d{i}/package.json" for i in (2, 3, 4)}
+    assert all("max_kept_bytes" in d for d in unread.values())
+    assert all(f.sha256 for f in m.files)  # what is not kept is still hashed
+    assert len(tarlens.load(pack(tree)).bundled) == 5

@@ -30,7 +30,9 @@ _LIMIT_FLAGS = {
     "max_entries": "tar headers",
     "max_package_json_bytes": "bytes of a package.json or npm-shrinkwrap.json",
     "max_json_depth": "nesting depth of those JSON files",
+    "max_json_values": "values in one of those JSON files",
     "max_bundled_manifests": "bundled package.json files parsed",
+    "max_kept_bytes": "bytes of bundled package.json and secret-looking files kept",
     "max_scanned_bytes": "bytes of code the signal scan reads in one tarball",
 }
 

@@ -10,11 +10,13 @@ first), so the parser records every duplicate, the BOM and invalid UTF-8 as fact
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import attrs
 
 from tarlens._errors import LimitExceeded, PackageJsonError
+from tarlens._limits import Limits
 
 __all__: list[str] = []  # private module
 
@@ -42,8 +44,22 @@ def pointer_escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
-def parse(data: bytes, *, path: str, max_depth: int) -> JsonDoc:
-    """Parse ``data`` as npm would; raise :class:`PackageJsonError` where ``JSON.parse`` throws."""
+def value_bound(data: bytes) -> int:
+    """At least as many values as ``data`` holds as JSON: every value but the first
+    follows a comma, a colon or an opening bracket (counted in C, before any parsing)."""
+    return 1 + sum(data.count(c) for c in (b",", b":", b"[", b"{"))
+
+
+def parse(data: bytes, *, path: str, limits: Limits) -> JsonDoc:
+    """Parse ``data`` as npm would; raise :class:`PackageJsonError` where ``JSON.parse``
+    throws, and :class:`LimitExceeded` beyond ``max_json_values`` or ``max_json_depth``."""
+    bound = value_bound(data)
+    if bound > limits.max_json_values:
+        raise LimitExceeded(
+            "max_json_values",
+            limits.max_json_values,
+            what=f"the values in {path} (up to {bound} by its commas, colons and brackets)",
+        )
     try:
         text = data.decode("utf-8")
         utf8 = True
@@ -64,6 +80,7 @@ def parse(data: bytes, *, path: str, max_depth: int) -> JsonDoc:
             dups[id(obj)] = [(k, c) for k, c in counts.items() if c > 1]
         return obj
 
+    max_depth = limits.max_json_depth
     try:
         value = json.loads(text, object_pairs_hook=hook, parse_constant=_reject_constant)
     except RecursionError:
@@ -83,28 +100,33 @@ def parse(data: bytes, *, path: str, max_depth: int) -> JsonDoc:
 def _walk(
     value: Any, dups: dict[int, list[tuple[str, int]]], max_depth: int, path: str
 ) -> tuple[DuplicateKey, ...]:
-    """Check the depth (iteratively) and place every duplicate key at its JSON pointer."""
+    """Check the depth and place every duplicate key at its JSON pointer: depth first, one
+    iterator per open container, so memory follows the depth and not the number of values
+    (pointers are spelled only along the way down)."""
     found: list[DuplicateKey] = []
-    stack: list[tuple[Any, str, int]] = [(value, "", 1)]
-    while stack:
-        node, pointer, depth = stack.pop()
+    if not isinstance(value, (dict, list)):
+        return ()
+    stack: list[tuple[Iterator[tuple[Any, Any]], str]] = []
+
+    def enter(node: Any, pointer: str) -> None:
+        if len(stack) >= max_depth:
+            raise LimitExceeded("max_json_depth", max_depth, what=f"the nesting depth of {path}")
         if isinstance(node, dict):
-            if depth > max_depth:
-                raise LimitExceeded(
-                    "max_json_depth", max_depth, what=f"the nesting depth of {path}"
-                )
             for key, count in dups.get(id(node), ()):
                 found.append(DuplicateKey(pointer, key, count))
-            for k, v in node.items():
-                if isinstance(v, (dict, list)):
-                    stack.append((v, f"{pointer}/{pointer_escape(k)}", depth + 1))
-        elif isinstance(node, list):
-            if depth > max_depth:
-                raise LimitExceeded(
-                    "max_json_depth", max_depth, what=f"the nesting depth of {path}"
-                )
-            for i, v in enumerate(node):
-                if isinstance(v, (dict, list)):
-                    stack.append((v, f"{pointer}/{i}", depth + 1))
+            stack.append((iter(node.items()), pointer))
+        else:
+            stack.append((enumerate(node), pointer))
+
+    enter(value, "")
+    while stack:
+        items, pointer = stack[-1]
+        for k, v in items:
+            if isinstance(v, (dict, list)):
+                key = pointer_escape(k) if isinstance(k, str) else str(k)
+                enter(v, f"{pointer}/{key}")
+                break
+        else:
+            stack.pop()
     found.sort(key=lambda d: (d.pointer, d.key))
     return tuple(found)

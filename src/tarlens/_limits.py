@@ -46,11 +46,20 @@ class Limits:
     max_package_json_bytes: int = attrs.field(default=8 * MiB, validator=_positive)
     #: Nesting depth of arrays and objects in those JSON files.
     max_json_depth: int = attrs.field(default=256, validator=_positive)
+    #: Values (objects, arrays, strings, numbers, literals) in one of those JSON files,
+    #: bounded from above before parsing by its commas, colons and opening brackets: each
+    #: parsed value costs Python up to some 200 bytes, so 8 MiB of ``[[],[],...`` would
+    #: take 600 MiB. An 8 MiB ``npm-shrinkwrap.json`` holds about 300,000.
+    max_json_values: int = attrs.field(default=500_000, validator=_positive)
     #: Bytes of one file that the content analysis reads (kinds, signals); longer files are
     #: judged by their head.
     max_analyzed_bytes: int = attrs.field(default=16 * MiB, validator=_positive)
     #: How many bundled ``node_modules/**/package.json`` files are parsed.
     max_bundled_manifests: int = attrs.field(default=10_000, validator=_positive)
+    #: Bytes of bundled ``package.json`` files and secret-looking files whose contents are
+    #: kept in memory for the manifest, summed over the tarball (the package's own
+    #: ``package.json`` and ``npm-shrinkwrap.json`` always are). npm@10.9.0 keeps 0.3 MiB.
+    max_kept_bytes: int = attrs.field(default=32 * MiB, validator=_positive)
     #: Bytes of code the signal scan reads in one tarball, summed over the files it scans
     #: (each counted up to ``max_analyzed_bytes``). Scanning costs up to half a microsecond
     #: a byte on code made of nothing but tiny literals, so this bounds the time a tarball

@@ -319,7 +319,7 @@ def build(
             what=f"package.json ({pj_file.size} bytes)",
         )
     assert pj_file.data is not None
-    doc = _jsonjs.parse(pj_file.data, path="package.json", max_depth=limits.max_json_depth)
+    doc = _jsonjs.parse(pj_file.data, path="package.json", limits=limits)
     if not isinstance(doc.value, dict):
         raise PackageJsonError(
             "package.json", f"the top level is a JSON {_json_type(doc.value)}, not an object"
@@ -690,10 +690,15 @@ def _bundled(
         pkg: Any = None
         error = None
         if f.data is None:
-            error = f"not parsed (over {limits.max_package_json_bytes} bytes)"
+            error = (
+                f"not parsed (over {limits.max_package_json_bytes} bytes)"
+                if f.size > limits.max_package_json_bytes
+                else f"not parsed (the files kept before it hold max_kept_bytes="
+                f"{limits.max_kept_bytes})"
+            )
         else:
             try:
-                doc = _jsonjs.parse(f.data, path=path, max_depth=limits.max_json_depth)
+                doc = _jsonjs.parse(f.data, path=path, limits=limits)
                 pkg = doc.value
                 anomalies.extend(_json_anomalies(doc, path))
             except (PackageJsonError, LimitExceeded) as exc:
@@ -795,7 +800,7 @@ def _shrinkwrap(
         )
         return Shrinkwrap(None, ())
     try:
-        doc = _jsonjs.parse(f.data, path="npm-shrinkwrap.json", max_depth=limits.max_json_depth)
+        doc = _jsonjs.parse(f.data, path="npm-shrinkwrap.json", limits=limits)
     except (PackageJsonError, LimitExceeded) as exc:
         anomalies.append(
             Anomaly(AnomalyKind.SHRINKWRAP, f"unreadable: {exc}", "npm-shrinkwrap.json")

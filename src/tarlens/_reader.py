@@ -123,8 +123,20 @@ def load_unscanned(
     if signals not in ("attention", "all"):
         raise ValueError(f"signals must be 'attention' or 'all', not {signals!r}")
 
+    kept = 0  # bytes of bundled manifests and secret-looking files kept so far
+
     def want(path: str, size: int) -> bool:
-        return keep_for_manifest(path, size, limits) or (keep is not None and keep(path, size))
+        nonlocal kept
+        if keep is not None and keep(path, size):
+            return True
+        if not keep_for_manifest(path, size, limits):
+            return False
+        if path in ("package.json", "npm-shrinkwrap.json"):
+            return True  # the package's own: always
+        if kept + size > limits.max_kept_bytes:
+            return False  # hashed and analysed as it streams past, not kept
+        kept += size
+        return True
 
     origin: str | bytes | None = None
     if isinstance(source, (str, os.PathLike)):
