@@ -130,8 +130,8 @@ DENSE_BYTES = 16 * 1024 * 1024
 
 
 def dense_cases() -> list[tuple[str, bytes]]:
-    """Entry points of dense code (scanned by default), and a release of 20 such bins: 320
-    MiB of code to scan, over ``Limits.max_scanned_bytes``."""
+    """Entry points of dense code (scanned by default), a release of 20 such bins (320 MiB
+    of code to scan, over ``Limits.max_scanned_bytes``), and JSON dense in values."""
     from fixtures import tarcraft as tc
 
     def release(files: dict[str, bytes], **fields: object) -> bytes:
@@ -147,6 +147,20 @@ def dense_cases() -> list[tuple[str, bytes]]:
     body = DENSE_SHAPES["dense-escaped-strings"] * (DENSE_BYTES // 7)
     bins = {f"bin/b{i}.js": body for i in range(20)}
     cases.append(("dense-20-bins", release(bins, bin={f"b{i}": p for i, p in enumerate(bins)})))
+    # JSON dense in values: a data file (parsed to tell its MIME type), the package's own
+    # package.json (8 MiB, max_package_json_bytes) and 60 bundled manifests of 8 MiB each
+    lists = b"[" + b"[]," * (DENSE_BYTES // 3 - 1) + b"[]]"
+    cases.append(("json-dense-data-file", release({"data.txt": lists})))
+    own = b'{"name":"dense","version":"1.0.0","x":' + lists[: 8 * 1024 * 1024 - 64] + b"[]]}"
+    tar = tc.file("package/package.json", own) + tc.end()
+    cases.append(("json-dense-package-json", tc.gzip(tar, level=1)))
+    nested = {
+        f"node_modules/d{i}/package.json": json.dumps(
+            {"name": f"d{i}", "version": "1.0.0", "description": "x" * (8 * 1024 * 1024 - 64)}
+        ).encode()
+        for i in range(60)
+    }
+    cases.append(("json-60-bundled-8mib-manifests", release(nested)))
     return cases
 
 
@@ -158,7 +172,9 @@ def main() -> int:
     ap.add_argument("--out", default=None)
     ap.add_argument("--scaling", action="store_true", help="only the scaling measurements")
     ap.add_argument(
-        "--dense", action="store_true", help="only entry points of code dense in literals"
+        "--dense",
+        action="store_true",
+        help="only code dense in literals and JSON dense in values",
     )
     args = ap.parse_args()
     if args.scaling:

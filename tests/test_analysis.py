@@ -1043,3 +1043,24 @@ def test_a_file_of_short_lines_costs_a_bounded_multiple_of_its_size() -> None:
     # and the whole analysis, signals included, of such a file is the same either way
     small = b"a;\n" * 20000
     assert analyze("index.js", small).lines == 20000
+
+
+def test_dense_unnamed_json_is_not_parsed_to_name_its_type() -> None:
+    """Text of any name is parsed as JSON to tell its MIME type; past 64 KiB, not when it
+    holds more than 100,000 values (parsed, 16 MiB of ``[[],[],...`` took 500 MiB)."""
+    import json
+    import tracemalloc
+
+    dense = b"[" + b"[]," * 200_000 + b"[]]"
+    tracemalloc.start()
+    try:
+        content = analyze("data.txt", dense)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert content.mime == "text/plain"
+    assert peak < 4 * len(dense), peak
+    sparse = json.dumps([{"key": "v" * 50} for _ in range(3000)]).encode()
+    assert len(sparse) > 1 << 16
+    assert analyze("data.txt", sparse).mime == "application/json"
+    assert analyze("small.txt", b"[" + b"[]," * 1000 + b"[]]").mime == "application/json"

@@ -65,6 +65,8 @@ from typing import Any, ClassVar
 
 import attrs
 
+from tarlens._jsonjs import value_bound
+
 __all__: list[str] = []  # private module; callers import the names they need from here
 
 #: signal categories
@@ -437,6 +439,8 @@ def _text_mime(text: str, utf8: bytes, js_like: bool, *, named_json: bool = Fals
 #: JavaScript (a string before a colon is a syntax error there)
 _SOURCE_MAP_HEAD = re.compile(rb'\{\s*"version"\s*:\s*3\s*,')
 _PARSE_WHOLE = 1 << 16
+#: at most this many values (by ``value_bound``) in JSON parsed to tell its MIME type
+_PARSE_VALUES = 100_000
 
 
 def _is_json(utf8: bytes, *, named_json: bool = False) -> bool:
@@ -448,8 +452,14 @@ def _is_json(utf8: bytes, *, named_json: bool = False) -> bool:
     stripped = utf8.strip(b" \t\r\n")
     if not stripped or stripped[:1] not in (b"{", b"[") or stripped[-1:] not in (b"}", b"]"):
         return False
-    if len(stripped) > _PARSE_WHOLE and (named_json or _SOURCE_MAP_HEAD.match(stripped)):
-        return True
+    if len(stripped) > _PARSE_WHOLE:
+        if named_json or _SOURCE_MAP_HEAD.match(stripped):
+            return True
+        # parsed, each value costs Python some 100 bytes: 16 MiB of "[[],[],..." would
+        # take 500 MiB to find out it is JSON, so text that dense is not taken for JSON
+        # (only its MIME type could be wrong: it is still text, classified as such)
+        if value_bound(stripped) > _PARSE_VALUES:
+            return False
     try:
         json.loads(stripped)
     except (ValueError, RecursionError):
@@ -898,23 +908,25 @@ class _Signals:
 
     def __init__(self, text: str, lengths: Sequence[int] | None = None) -> None:
         self.text = text
-        #: the offset just after each newline (from the line lengths when given; an array:
-        #: 4 bytes a line). A last entry past the text, from the lengths, is never counted.
+        self._lengths = lengths
+        #: the offset just after each newline, worked out when first needed (from the line
+        #: lengths when given; an array: 4 bytes a line). A last entry past the text, from
+        #: the lengths, is never counted.
         self._after_newlines: Sequence[int] | None = None
-        if lengths is not None:
-            ones = itertools.repeat(1)
-            self._after_newlines = array(
-                offset_typecode(len(text)), itertools.accumulate(map(operator.add, lengths, ones))
-            )
         self.found: dict[tuple[str, str], Signal] = {}
         self.per_name: Counter[str] = Counter()
 
     def after_newlines(self) -> Sequence[int]:
         """The offset just after each newline of the text."""
         if self._after_newlines is None:
-            self._after_newlines = array(
-                offset_typecode(len(self.text)), (m.end() for m in re.finditer("\n", self.text))
-            )
+            typecode = offset_typecode(len(self.text))
+            if self._lengths is not None:
+                ones = itertools.repeat(1)
+                ends = itertools.accumulate(map(operator.add, self._lengths, ones))
+                self._after_newlines = array(typecode, ends)
+            else:
+                found = (m.end() for m in re.finditer("\n", self.text))
+                self._after_newlines = array(typecode, found)
         return self._after_newlines
 
     def line(self, offset: int) -> int:
