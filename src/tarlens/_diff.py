@@ -84,6 +84,10 @@ MAX_EXACT_LINES = 20_000
 #: correct, and found in half the time on typescript's big files (same hunks there)
 JUNK_HEURISTIC_LINES = 2_000
 MAX_JSON_CHANGES = 500
+#: deepdiff walks values in Python, some 30 microseconds and 2 KB each: a top-level member
+#: of package.json with more values on either side is compared whole (one change at its
+#: pointer), where 500,000 values (max_json_values) would take deepdiff 20 s and 1 GiB
+MAX_DEEPDIFF_VALUES = 20_000
 
 
 class ChangeStatus(enum.StrEnum):
@@ -715,6 +719,17 @@ def _json_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[JsonC
     b = {k: v for k, v in new.items() if k not in skip}
     if a == b:
         return ()
+    out: list[JsonChange] = []
+    for key in sorted(a.keys() | b.keys()):
+        o, n = a.get(key, _ABSENT), b.get(key, _ABSENT)
+        if o is _ABSENT or n is _ABSENT or (o == n and type(o) is type(n)):
+            continue
+        if _more_values(o, MAX_DEEPDIFF_VALUES) or _more_values(n, MAX_DEEPDIFF_VALUES):
+            pointer = "/" + str(key).replace("~", "~0").replace("/", "~1")
+            whole = "changed" if type(o) is type(n) else "type-changed"
+            out.append(JsonChange(pointer, whole, o, n))
+            a.pop(key)  # compared whole: deepdiff is spared it
+            b.pop(key)
     tree = DeepDiff(a, b, view="tree", verbose_level=2, max_passes=10_000)
     names = {
         "dictionary_item_added": "added",
@@ -724,7 +739,6 @@ def _json_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[JsonC
         "values_changed": "changed",
         "type_changes": "type-changed",
     }
-    out: list[JsonChange] = []
     for report, items in tree.items():
         change = names.get(report)
         if change is None:
@@ -737,6 +751,25 @@ def _json_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[JsonC
             out.append(JsonChange(pointer, change, old_value, new_value))
     out.sort(key=lambda c: (c.pointer, c.change))
     return tuple(out[:MAX_JSON_CHANGES])
+
+
+_ABSENT = object()
+
+
+def _more_values(value: Any, limit: int) -> bool:
+    """Whether ``value`` holds more than ``limit`` values (objects, arrays and scalars)."""
+    seen = 0
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        seen += 1
+        if seen > limit:
+            return True
+        if isinstance(v, (dict, list)):
+            if len(v) > limit:
+                return True
+            stack.extend(v.values() if isinstance(v, dict) else v)
+    return False
 
 
 def _jsonable(value: Any) -> Any:
