@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,7 +132,8 @@ DENSE_BYTES = 16 * 1024 * 1024
 
 def dense_cases() -> list[tuple[str, bytes]]:
     """Entry points of dense code (scanned by default), a release of 20 such bins (320 MiB
-    of code to scan, over ``Limits.max_scanned_bytes``), and JSON dense in values."""
+    of code to scan, over ``Limits.max_scanned_bytes``), JSON dense in values, and tar
+    headers naming long or deep paths."""
     from fixtures import tarcraft as tc
 
     def release(files: dict[str, bytes], **fields: object) -> bytes:
@@ -161,6 +163,20 @@ def dense_cases() -> list[tuple[str, bytes]]:
         for i in range(60)
     }
     cases.append(("json-60-bundled-8mib-manifests", release(nested)))
+    # paths: 400 headers naming 1 MiB paths, 20,000 naming 4 KiB installable ones, and 200
+    # paths a thousand directories deep
+    pj = tc.file("package/package.json", b'{"name":"paths","version":"1.0.0"}')
+
+    def named(paths: Iterable[str]) -> bytes:
+        entries = b"".join(tc.pax({"path": p}) + tc.file("package/x", b"1") for p in paths)
+        return tc.gzip(pj + entries + tc.end(), level=6)
+
+    huge = (f"package/{i}/" + "/".join(["p" * 250] * 1000) + "/x.js" for i in range(400))
+    cases.append(("paths-400-of-1mib", named(huge)))
+    long = (f"package/{i:06d}" + ("/" + "p" * 240) * 15 + "/x.js" for i in range(20_000))
+    cases.append(("paths-20000-of-4kib", named(long)))
+    deep = (f"package/{i:04d}/" + "abc/" * 1000 + "x.js" for i in range(200))
+    cases.append(("paths-200-1000-deep", named(deep)))
     return cases
 
 
@@ -174,7 +190,7 @@ def main() -> int:
     ap.add_argument(
         "--dense",
         action="store_true",
-        help="only code dense in literals and JSON dense in values",
+        help="only small inputs dense in what costs: code literals, JSON values, paths",
     )
     args = ap.parse_args()
     if args.scaling:

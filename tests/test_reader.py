@@ -479,3 +479,53 @@ def test_kept_bytes_are_bounded_and_the_package_json_is_always_kept() -> None:
     assert all("max_kept_bytes" in d for d in unread.values())
     assert all(f.sha256 for f in m.files)  # what is not kept is still hashed
     assert len(tarlens.load(pack(tree)).bundled) == 5
+
+
+def test_paths_are_bounded_in_total_and_a_huge_one_is_kept_short() -> None:
+    """A tar header may name a path of up to 1 MiB (node-tar's limit on an extended header):
+    it is kept shortened (with its length and a digest), and the paths of all headers
+    together are bounded by ``max_path_bytes`` (400 such entries took 3.8 GiB)."""
+    from tarlens._anomaly import MAX_SHOWN
+
+    long = "package/" + "/".join(["p" * 250] * 1000) + "/x.js"  # never installable
+    data = tgz(
+        tc.file("package/package.json", pj()), tc.pax({"path": long}), tc.file("package/x", b"1")
+    )
+    m = tarlens.load(data)
+    (entry,) = [e for e in m.entries if e.status is EntryStatus.NAME_TOO_LONG]
+    assert len(entry.path) < MAX_SHOWN and entry.path.startswith(long[:4096])
+    assert f"{len(long)} characters" in entry.path
+    assert all(a.path is None or len(a.path) < MAX_SHOWN for a in m.anomalies)
+    assert all(len(a.detail) < MAX_SHOWN for a in m.anomalies)
+    with pytest.raises(tarlens.LimitExceeded, match="max_path_bytes"):
+        tarlens.load(data, limits=tarlens.Limits(max_path_bytes=len(long)))
+    # two different long paths stay different
+    other = long[:-5] + "/y.js"
+    two = tgz(
+        tc.file("package/package.json", pj()),
+        *(tc.pax({"path": p}) + tc.file("package/x", b"1") for p in (long, other)),
+    )
+    shown = [e.path for e in tarlens.load(two).entries if e.status is EntryStatus.NAME_TOO_LONG]
+    assert len(set(shown)) == 2
+
+
+def test_directories_are_a_tree_and_bounded() -> None:
+    """A thousand-deep path used to store a thousand prefixes of itself (200 such entries
+    in a 5 KB tgz took 436 MiB); the directories are now a tree, bounded in number."""
+    deep = [f"package/{i}/" + "abc/" * 1000 + "x.js" for i in range(3)]
+    data = tgz(
+        tc.file("package/package.json", pj()),
+        *(tc.pax({"path": p}) + tc.file("package/x", b"1") for p in deep),
+        tc.file("package/0/abc", b"a file where a directory is"),
+        tc.file("package/1/abc/abc/abc", b""),
+    )
+    m = tarlens.load(data)
+    assert len([f for f in m.files if f.path.endswith("x.js")]) == 3
+    lost = {e.path: e.status for e in m.entries if e.status is EntryStatus.CONFLICT_LOST}
+    assert lost == {
+        "package/0/abc": EntryStatus.CONFLICT_LOST,
+        "package/1/abc/abc/abc": EntryStatus.CONFLICT_LOST,
+    }
+    with pytest.raises(tarlens.LimitExceeded, match="max_directories=2000"):
+        tarlens.load(data, limits=tarlens.Limits(max_directories=2000))
+    assert tarlens.load(data, limits=tarlens.Limits(max_directories=3004)).name

@@ -3,8 +3,28 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 
 import attrs
+
+#: longest text a path, link target or detail is kept at: a tar entry may name a path of up
+#: to 1 MiB (node-tar's limit on an extended header), and 400 such entries in a 2 MB tgz
+#: made 400 MB of paths, kept twice, rendered twice (3.8 GiB, 20 s)
+MAX_SHOWN = 8192
+
+
+def shorten(text: str) -> str:
+    """``text``, or when it is over :data:`MAX_SHOWN` characters its first 4096 and a
+    mark with its length and a digest (two different long texts stay different)."""
+    if len(text) <= MAX_SHOWN:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{text[:4096]}…[{len(text)} characters, sha256 {digest}…]"
+
+
+def shorten_optional(text: str | None) -> str | None:
+    return None if text is None else shorten(text)
+
 
 __all__: list[str] = []  # private module; re-exported by tarlens
 
@@ -64,8 +84,8 @@ class AnomalyKind(enum.StrEnum):
 @attrs.frozen
 class Anomaly:
     kind: AnomalyKind
-    detail: str
-    path: str | None = None
+    detail: str = attrs.field(converter=shorten)
+    path: str | None = attrs.field(default=None, converter=shorten_optional)
     entry: int | None = None
     #: a machine-readable subject where the kind has one (a JSON pointer for duplicate keys)
     subject: str | None = None

@@ -28,6 +28,8 @@ _LIMIT_FLAGS = {
     "max_tar_bytes": "uncompressed tar bytes",
     "max_file_bytes": "bytes of any one installed file",
     "max_entries": "tar headers",
+    "max_path_bytes": "bytes of paths and link targets the tar headers name",
+    "max_directories": "directories the installed paths create",
     "max_package_json_bytes": "bytes of a package.json or npm-shrinkwrap.json",
     "max_json_depth": "nesting depth of those JSON files",
     "max_json_values": "values in one of those JSON files",

@@ -42,6 +42,13 @@ class Limits:
     #: Tar headers of any kind (files, links, PAX records, ...), hidden ones included. The
     #: largest real package measured, @mui/icons-material 5.16.7, has 31,843.
     max_entries: int = attrs.field(default=80_000, validator=_positive)
+    #: Bytes of the paths and link targets the tar headers name, summed over the tarball
+    #: (each is kept, for the entry, the file it installs and its anomalies): next@15.0.0
+    #: names 0.4 MiB; 80,000 entries of 4 KiB paths would name 320 MiB.
+    max_path_bytes: int = attrs.field(default=16 * MiB, validator=_positive)
+    #: Directories that the installed paths imply (npm creates each). npm@10.9.0 has 633;
+    #: without a bound, 80,000 entries a thousand directories deep would make 80 million.
+    max_directories: int = attrs.field(default=100_000, validator=_positive)
     #: Size of a ``package.json`` (the package's own and bundled ones) or ``npm-shrinkwrap.json``.
     max_package_json_bytes: int = attrs.field(default=8 * MiB, validator=_positive)
     #: Nesting depth of arrays and objects in those JSON files.

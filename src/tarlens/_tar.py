@@ -23,7 +23,7 @@ from typing import Any
 import attrs
 
 from tarlens import _js
-from tarlens._anomaly import Anomaly, AnomalyKind
+from tarlens._anomaly import Anomaly, AnomalyKind, shorten, shorten_optional
 from tarlens._errors import ArchiveError, LimitExceeded
 from tarlens._limits import Limits
 
@@ -123,10 +123,11 @@ class RawEntry:
     offset: int
     typeflag: str
     type: str
-    path: str
+    #: as the header names it (over ``MAX_SHOWN`` characters, shortened: never installable)
+    path: str = attrs.field(converter=shorten)
     size: int
     status: EntryStatus
-    detail: str = ""
+    detail: str = attrs.field(default="", converter=shorten)
     installed_as: str | None = None
     mode: int | None = None
     uid: int | None = None
@@ -134,7 +135,7 @@ class RawEntry:
     uname: str | None = None
     gname: str | None = None
     mtime: int | None = None
-    linkpath: str | None = None
+    linkpath: str | None = attrs.field(default=None, converter=shorten_optional)
     format: str = "ustar"
     extended: bool = False
     utf8: bool = True
@@ -143,6 +144,9 @@ class RawEntry:
 
 class _BadHeader(Exception):
     pass
+
+
+_FILE = object()  # a file in TarReader's tree of directories
 
 
 _STR_CACHE: dict[bytes, str] = {}
@@ -447,7 +451,12 @@ class TarReader:
         self._body: _Body | None = None
         self._pending: dict[str, Any] | None = None
         self._meta_type = ""
-        self._dirs: dict[str, int] = {"": 0}  # directory -> number of children
+        #: the directories the files so far imply, as a tree: a directory is a dict of its
+        #: children by name, a file is ``_FILE`` (one name per directory, not one path: a
+        #: thousand-deep path would otherwise store a thousand prefixes of itself)
+        self._tree: dict[str, Any] = {}
+        self._directories = 0
+        self._path_bytes = 0
         self._saw_ignores: set[str] = set()
         self._invalid_run: tuple[int, int, str] | None = None  # (offset, blocks, reason)
         self._after_eof_nonzero = False
@@ -633,6 +642,16 @@ class TarReader:
         )
         self.anomalies.append(Anomaly(kind, what, header.path if header else None, index))
 
+    def _count_path(self, text: str) -> None:
+        size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+        self._path_bytes += size
+        if self._path_bytes > self.limits.max_path_bytes:
+            raise LimitExceeded(
+                "max_path_bytes",
+                self.limits.max_path_bytes,
+                what="the paths and link targets the tar headers name",
+            )
+
     def _next_index(self) -> int:
         index = len(self.entries)
         if index >= self.limits.max_entries:
@@ -667,6 +686,9 @@ class TarReader:
                 entry_size = src["size"]
         mode_i = _js.to_int32(header.mode) & 0o7777 if header.mode else 0
         index = self._next_index()
+        self._count_path(path)
+        if linkpath is not None:
+            self._count_path(linkpath)
         if self.saw_valid_entry is not True:
             self.saw_valid_entry = True
         utf8 = path.isascii() or _name_is_utf8(
@@ -988,7 +1010,7 @@ class TarReader:
         index: int,
         base: dict[str, Any],
     ) -> tuple[EntryStatus, str, InstalledFile | None]:
-        first = raw_path.split("/", 1)[0]
+        first = shorten(raw_path.split("/", 1)[0])
         self.roots[first] = self.roots.get(first, 0) + 1
         if type_name not in KNOWN_ENTRY_TYPES:
             self._note(
@@ -1163,11 +1185,12 @@ class TarReader:
     ) -> tuple[EntryStatus, str, InstalledFile | None]:
         """node-tar's mkdir of the parents, then lstat/rmdir/unlink and open(O_TRUNC)."""
         comps = rel.split("/")
-        dirs = self._dirs
         files = self.files
-        for i in range(1, len(comps)):
-            parent = "/".join(comps[:i])
-            if parent in files:
+        node = self._tree
+        for i, name in enumerate(comps[:-1]):
+            child = node.get(name)
+            if child is _FILE:
+                parent = "/".join(comps[: i + 1])
                 self._note(
                     AnomalyKind.CONFLICT,
                     f"{parent!r} is a file, so {rel!r} cannot be created; npm loses this entry",
@@ -1175,11 +1198,19 @@ class TarReader:
                     index,
                 )
                 return EntryStatus.CONFLICT_LOST, f"{parent!r} is a file", None
-            if parent not in dirs:
-                dirs[parent] = 0
-                dirs["/".join(comps[: i - 1])] += 1
-        if rel in dirs:
-            if dirs[rel]:
+            if child is None:
+                self._directories += 1
+                if self._directories > self.limits.max_directories:
+                    raise LimitExceeded(
+                        "max_directories",
+                        self.limits.max_directories,
+                        what="the number of directories the paths create",
+                    )
+                child = node[name] = {}
+            node = child
+        leaf = node.get(comps[-1])
+        if leaf is not None and leaf is not _FILE:
+            if leaf:
                 self._note(
                     AnomalyKind.CONFLICT,
                     f"{rel!r} is a non-empty directory, so this "
@@ -1188,8 +1219,8 @@ class TarReader:
                     index,
                 )
                 return EntryStatus.CONFLICT_LOST, f"{rel!r} is a directory", None
-            del dirs[rel]
-            dirs[_parent(rel)] -= 1
+            self._directories -= 1  # an empty directory: the file replaces it
+        node[comps[-1]] = _FILE
         existing = files.get(rel)
         if existing is not None:
             previous = self.entries[existing.entry]
@@ -1210,7 +1241,6 @@ class TarReader:
         base_mode = ((mode & 0o7777) | 0o666) & ~UMASK
         target = InstalledFile(path=rel, entry=index, tar_mode=mode, base_mode=base_mode)
         files[rel] = target
-        dirs[_parent(rel)] += 1
         return EntryStatus.INSTALLED, "", target
 
     # -- after the end-of-archive marker ------------------------------------------------
@@ -1304,11 +1334,6 @@ def _looks_like_prefix(raw: bytes) -> bool:
         and not text.strip(b"01234567 ").isdigit()
         and any(chr(b).isalpha() for b in text)
     )
-
-
-def _parent(rel: str) -> str:
-    i = rel.rfind("/")
-    return "" if i < 0 else rel[:i]
 
 
 def _int_or_none(x: float | None) -> int | None:
