@@ -362,3 +362,34 @@ def test_line_changes_across_split_windows_and_at_the_end() -> None:
     assert text.longest_added_at == 10001
     assert text.added_bytes == len(payload) + len(b"last line")
     assert text.added_requires == ("child_process",)
+
+
+def test_huge_rewrites_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A middle of more than MAX_MATCHED_LINES differing lines on both sides is one
+    replaced block (matching a million lines one by one took a 360 MB multiset), and a
+    file of more than MAX_TEXT_DIFF_LINES lines gets no line-level details at all; both
+    are still modified files. The thresholds are lowered here to keep the test small."""
+    from tarlens import _diff
+
+    monkeypatch.setattr(_diff, "MAX_EXACT_LINES", 10)
+    monkeypatch.setattr(_diff, "MAX_MATCHED_LINES", 100)
+    monkeypatch.setattr(_diff, "MAX_TEXT_DIFF_LINES", 1000)
+    head = b"same\n" * 3
+
+    def body(n: int, shift: int) -> bytes:
+        return head + b"".join(b"%x\n" % (i + shift) for i in range(n)) + b"end\n"
+
+    r = d({"a.txt": body(500, 0)}, {"a.txt": body(600, 7)})
+    text = r.file("a.txt").text  # type: ignore[union-attr]
+    assert text is not None and text.approximate
+    assert [(h.old_start, h.old_count, h.new_start, h.new_count) for h in text.hunks] == [
+        (4, 500, 4, 600)
+    ]
+    assert (text.lines_added, text.lines_removed) == (600, 500)
+    assert text.added_bytes == len(body(600, 7)) - len(head) - len(b"end\n")
+    # 50 lines on one side: matched line by line (the multiset), not replaced whole
+    r = d({"a.txt": body(500, 0)}, {"a.txt": body(50, 7)})
+    text = r.file("a.txt").text  # type: ignore[union-attr]
+    assert text is not None and text.lines_added == 0 and text.lines_removed == 450
+    r = d({"a.txt": body(2000, 0)}, {"a.txt": body(2000, 1)})
+    assert r.modified == ("a.txt",) and r.file("a.txt").text is None  # type: ignore[union-attr]

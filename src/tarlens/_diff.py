@@ -77,8 +77,15 @@ OTHER_VIEWS = (
 )
 #: files larger than this get no line-level diff (their change is still reported)
 MAX_TEXT_DIFF_BYTES = 32 * 1024 * 1024
+#: files with more lines than this on either side get no line-level diff either: a line
+#: costs the diff some 24 bytes (hashes, lengths, offsets), and 32 MiB of two-byte lines
+#: are 16 million of them
+MAX_TEXT_DIFF_LINES = 2_000_000
 #: beyond this many differing lines on both sides, hunks are approximated (linear time)
 MAX_EXACT_LINES = 20_000
+#: beyond this many on both sides, the differing middle is one replaced block: matching
+#: lines one by one would take a multiset of them (some 90 bytes a line)
+MAX_MATCHED_LINES = 250_000
 #: above this many lines on both sides (after the common head and tail), lines that make up
 #: over 1% of the new side do not anchor matches (difflib's autojunk): the edit script is as
 #: correct, and found in half the time on typescript's big files (same hunks there)
@@ -431,8 +438,9 @@ def _line_hashes(data: bytes) -> tuple[array[int], array[int]]:
     return hashes, lengths
 
 
-def _is_text(data: bytes) -> bool:
-    return b"\x00" not in data[:8192]
+def _diffable(data: bytes) -> bool:
+    """Text (no NUL near the start) of at most ``MAX_TEXT_DIFF_LINES`` lines."""
+    return b"\x00" not in data[:8192] and data.count(b"\n") <= MAX_TEXT_DIFF_LINES
 
 
 def _unscanned(f: File | None) -> bool:
@@ -493,7 +501,7 @@ def _read_changed(
             found_old[path] = analyze(path, data[: limits.max_analyzed_bytes])
         if path in wanted:
             # 8 bytes a line, kept until the new side is read (a list of ints costs 40)
-            old_lines[path] = _line_hashes(data)[0] if _is_text(data) else None
+            old_lines[path] = _line_hashes(data)[0] if _diffable(data) else None
 
     def compare(path: str, data: bytes) -> None:
         if path in scan_new:
@@ -501,7 +509,7 @@ def _read_changed(
         if path not in wanted:
             return
         hashes = old_lines.get(path)
-        if hashes is None or not _is_text(data):
+        if hashes is None or not _diffable(data):
             details.pop(path, None)
             return
         details[path] = _text_change(hashes, data)
@@ -523,6 +531,46 @@ def _read_changed(
     )
 
 
+def _middle_hunks(
+    old_hashes: Sequence[int], new_hashes: Sequence[int], lo: int, hi: int
+) -> tuple[list[Hunk], bool]:
+    """The hunks between the common head (``lo`` lines) and tail (``hi``), and whether they
+    are approximate."""
+    a_n, b_n = len(old_hashes) - hi - lo, len(new_hashes) - hi - lo
+    if a_n > MAX_MATCHED_LINES and b_n > MAX_MATCHED_LINES:
+        return [Hunk(lo + 1, a_n, lo + 1, b_n)], True  # rewritten: replaced as a whole
+    a_mid = old_hashes[lo : lo + a_n]
+    b_mid = new_hashes[lo : lo + b_n]
+    hunks: list[Hunk] = []
+    if a_n <= MAX_EXACT_LINES or b_n <= MAX_EXACT_LINES:
+        # difflib's popular-element heuristic only where its quadratic anchoring would cost
+        # seconds: a mid-file edit of a small or mid-sized file is matched line for line
+        junk = min(a_n, b_n) > JUNK_HEURISTIC_LINES
+        matcher = difflib.SequenceMatcher(None, a_mid, b_mid, autojunk=junk)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag != "equal":
+                hunks.append(Hunk(lo + i1 + 1, i2 - i1, lo + j1 + 1, j2 - j1))
+        return hunks, False
+    # linear approximation: a new line is "added" when the old side lacks it
+    have = Counter(a_mid)
+    run_start: int | None = None
+    for j, h in enumerate(b_mid):
+        fresh = have[h] <= 0
+        if not fresh:
+            have[h] -= 1
+        if fresh and run_start is None:
+            run_start = j
+        elif not fresh and run_start is not None:
+            hunks.append(Hunk(lo + 1, 0, lo + run_start + 1, j - run_start))
+            run_start = None
+    if run_start is not None:
+        hunks.append(Hunk(lo + 1, 0, lo + run_start + 1, b_n - run_start))
+    removed = sum(v for v in have.values() if v > 0)
+    if removed:
+        hunks.append(Hunk(lo + 1, removed, lo + 1, 0))
+    return hunks, True
+
+
 def _text_change(old_hashes: Sequence[int], data: bytes) -> TextChange:
     new_hashes, lengths = _line_hashes(data)
     # trim the common head and tail first: most releases change little
@@ -536,36 +584,7 @@ def _text_change(old_hashes: Sequence[int], data: bytes) -> TextChange:
         and old_hashes[len(old_hashes) - 1 - hi] == new_hashes[len(new_hashes) - 1 - hi]
     ):
         hi += 1
-    a_mid = old_hashes[lo : len(old_hashes) - hi]
-    b_mid = new_hashes[lo : len(new_hashes) - hi]
-    approximate = False
-    hunks: list[Hunk] = []
-    if len(a_mid) <= MAX_EXACT_LINES or len(b_mid) <= MAX_EXACT_LINES:
-        # difflib's popular-element heuristic only where its quadratic anchoring would cost
-        # seconds: a mid-file edit of a small or mid-sized file is matched line for line
-        junk = min(len(a_mid), len(b_mid)) > JUNK_HEURISTIC_LINES
-        matcher = difflib.SequenceMatcher(None, a_mid, b_mid, autojunk=junk)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-            if tag != "equal":
-                hunks.append(Hunk(lo + i1 + 1, i2 - i1, lo + j1 + 1, j2 - j1))
-    else:  # linear approximation: a new line is "added" when the old side lacks it
-        approximate = True
-        have = Counter(a_mid)
-        run_start: int | None = None
-        for j, h in enumerate(b_mid):
-            fresh = have[h] <= 0
-            if not fresh:
-                have[h] -= 1
-            if fresh and run_start is None:
-                run_start = j
-            elif not fresh and run_start is not None:
-                hunks.append(Hunk(lo + 1, 0, lo + run_start + 1, j - run_start))
-                run_start = None
-        if run_start is not None:
-            hunks.append(Hunk(lo + 1, 0, lo + run_start + 1, len(b_mid) - run_start))
-        removed = sum(v for v in have.values() if v > 0)
-        if removed:
-            hunks.append(Hunk(lo + 1, removed, lo + 1, 0))
+    hunks, approximate = _middle_hunks(old_hashes, new_hashes, lo, hi)
     # where each new line starts: each hunk's added lines are one slice of the bytes
     starts = array(lengths.typecode, accumulate(map(operator.add, lengths, repeat(1)), initial=0))
     longest, longest_at = 0, None
