@@ -290,11 +290,15 @@ SECRET_FILE = re.compile(
 SECRET_FILE_MAX = 1024 * 1024
 
 
+#: the package's own manifests: kept whatever else is (``Limits.max_kept_bytes``)
+OWN_MANIFESTS = ("package.json", "npm-shrinkwrap.json")
+
+
 def keep_for_manifest(path: str, size: int, limits: Limits) -> bool:
     """The files whose bytes the manifest needs (everything else is only hashed)."""
     if size > limits.max_package_json_bytes:
         return False
-    if path in ("package.json", "npm-shrinkwrap.json") or _NESTED_MANIFEST.match(path):
+    if path in OWN_MANIFESTS or _NESTED_MANIFEST.match(path):
         return True
     return size <= SECRET_FILE_MAX and bool(SECRET_FILE.search(path))
 

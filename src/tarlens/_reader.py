@@ -15,7 +15,7 @@ from tarlens._analysis import analyze as analyze_content
 from tarlens._container import ContainerInfo, Source, iter_tar, open_source, read_ahead
 from tarlens._errors import InputError
 from tarlens._limits import Limits, ScanBudget
-from tarlens._manifest import File, Manifest, build, keep_for_manifest
+from tarlens._manifest import OWN_MANIFESTS, File, Manifest, build, keep_for_manifest
 from tarlens._tar import BLOCK, ConsumeFn, InstalledFile, TarReader
 
 __all__: list[str] = []  # private module
@@ -131,8 +131,8 @@ def load_unscanned(
             return True
         if not keep_for_manifest(path, size, limits):
             return False
-        if path in ("package.json", "npm-shrinkwrap.json"):
-            return True  # the package's own: always
+        if path in OWN_MANIFESTS:
+            return True
         if kept + size > limits.max_kept_bytes:
             return False  # hashed and analysed as it streams past, not kept
         kept += size
