@@ -529,3 +529,18 @@ def test_directories_are_a_tree_and_bounded() -> None:
     with pytest.raises(tarlens.LimitExceeded, match="max_directories=2000"):
         tarlens.load(data, limits=tarlens.Limits(max_directories=2000))
     assert tarlens.load(data, limits=tarlens.Limits(max_directories=3004)).name
+
+
+def test_owner_names_from_extended_headers_are_kept_short() -> None:
+    """A PAX record may name an owner of any length (600 headers naming 500 KB owners took
+    1.2 GiB): over 256 characters, the first 64 and a mark are kept."""
+    owner = "u" * 100_000
+    data = tgz(
+        tc.file("package/package.json", pj()),
+        tc.pax({"uname": owner, "gname": "staff"}),
+        tc.file("package/a.js", b"1"),
+    )
+    (entry,) = [e for e in tarlens.load(data).entries if e.path == "package/a.js"]
+    assert entry.uname is not None and len(entry.uname) < 200
+    assert entry.uname.startswith("u" * 64) and "100000 characters" in entry.uname
+    assert entry.gname == "staff"

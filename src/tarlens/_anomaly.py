@@ -26,6 +26,15 @@ def shorten_optional(text: str | None) -> str | None:
     return None if text is None else shorten(text)
 
 
+def shorten_name(name: str | None) -> str | None:
+    """An owner name (32 bytes in a ustar header, any length in a PAX record: 600 headers
+    naming 500 KB owners took 1.2 GiB) over 256 characters: its first 64 and a mark."""
+    if name is None or len(name) <= 256:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{name[:64]}…[{len(name)} characters, sha256 {digest}…]"
+
+
 __all__: list[str] = []  # private module; re-exported by tarlens
 
 

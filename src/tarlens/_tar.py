@@ -23,7 +23,7 @@ from typing import Any
 import attrs
 
 from tarlens import _js
-from tarlens._anomaly import Anomaly, AnomalyKind, shorten, shorten_optional
+from tarlens._anomaly import Anomaly, AnomalyKind, shorten, shorten_name, shorten_optional
 from tarlens._errors import ArchiveError, LimitExceeded
 from tarlens._limits import Limits
 
@@ -132,8 +132,8 @@ class RawEntry:
     mode: int | None = None
     uid: int | None = None
     gid: int | None = None
-    uname: str | None = None
-    gname: str | None = None
+    uname: str | None = attrs.field(default=None, converter=shorten_name)
+    gname: str | None = attrs.field(default=None, converter=shorten_name)
     mtime: int | None = None
     linkpath: str | None = attrs.field(default=None, converter=shorten_optional)
     format: str = "ustar"
