@@ -177,6 +177,15 @@ def dense_cases() -> list[tuple[str, bytes]]:
     cases.append(("paths-20000-of-4kib", named(long)))
     deep = (f"package/{i:04d}/" + "abc/" * 1000 + "x.js" for i in range(200))
     cases.append(("paths-200-1000-deep", named(deep)))
+    # signals: 2,000 bins of 200 URLs each (two signals a URL, 800,000 in all)
+    urls = {
+        f"bin/b{i}.js": "".join(
+            f'fetch("https://h{i}-{j}.example.com/p/{"x" * 60}");\n' for j in range(200)
+        ).encode()
+        for i in range(2000)
+    }
+    bin_field = {f"b{i}": path for i, path in enumerate(urls)}
+    cases.append(("signals-2000-bins-of-urls", release(urls, bin=bin_field)))
     return cases
 
 

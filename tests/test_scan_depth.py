@@ -464,3 +464,20 @@ def test_cli_refuses_with_one_line_and_exit_2(
     assert err.startswith("tarlens: error: ") and "\n" not in err
     assert "max_scanned_bytes=1000" in err and "--max-scanned-bytes" in err
     assert main(["inspect", str(path), "--format", "json"]) in (0, 1)
+
+
+def test_signals_kept_are_bounded_per_tarball() -> None:
+    """A file of URLs yields two signals for every hundred bytes, some 300 bytes each kept:
+    ``max_signals`` bounds what one tarball keeps, in a load and in a diff alike."""
+    urls = "".join(f'fetch("https://h{i}.example.com/p");\n' for i in range(60)).encode()
+    data = pack({"index.js": urls, "package.json": pj(main="index.js")})
+    found = sum(len(f.content.signals) for f in tarlens.load(data).files if f.content)
+    assert found > 100
+    small = tarlens.Limits(max_signals=100)
+    for source in (data, io.BytesIO(data)):
+        with pytest.raises(tarlens.LimitExceeded, match="max_signals=100"):
+            tarlens.load(source, limits=small)
+    assert tarlens.load(data, limits=tarlens.Limits(max_signals=found)).name
+    old = pack({"index.js": b"module.exports = 1\n", "package.json": pj(main="index.js")})
+    with pytest.raises(tarlens.LimitExceeded, match="max_signals"):
+        tarlens.diff(old, data, limits=small)

@@ -36,6 +36,7 @@ _LIMIT_FLAGS = {
     "max_bundled_manifests": "bundled package.json files parsed",
     "max_kept_bytes": "bytes of bundled package.json and secret-looking files kept",
     "max_scanned_bytes": "bytes of code the signal scan reads in one tarball",
+    "max_signals": "code signals kept for one tarball",
 }
 
 

@@ -29,7 +29,7 @@ import attrs
 
 from tarlens._anomaly import Anomaly
 from tarlens._container import Source
-from tarlens._errors import TarlensError
+from tarlens._errors import LimitExceeded, TarlensError
 from tarlens._limits import Limits, ScanBudget
 from tarlens._manifest import (
     BundledPackage,
@@ -488,8 +488,10 @@ def _read_changed(
         )
         wanted = set()
     # a release whose changed code is too much to scan is refused, not half-reviewed
-    ScanBudget(limits).charge(scan_size(a, scan_old, limits))
-    ScanBudget(limits).charge(scan_size(b, scan_new, limits))
+    budgets = ScanBudget(limits), ScanBudget(limits)
+    for budget, m, scan in zip(budgets, (a, b), (scan_old, scan_new), strict=True):
+        budget.charge(scan_size(m, scan, limits))
+        budget.keep(sum(len(f.content.signals) for f in m.files if f.content))
     cap = max(limits.max_analyzed_bytes, MAX_TEXT_DIFF_BYTES if wanted else 0)
     found_old: dict[str, Content] = {}
     found_new: dict[str, Content] = {}
@@ -499,6 +501,7 @@ def _read_changed(
     def remember(path: str, data: bytes) -> None:
         if path in scan_old:
             found_old[path] = analyze(path, data[: limits.max_analyzed_bytes])
+            budgets[0].keep(len(found_old[path].signals))
         if path in wanted:
             # 8 bytes a line, kept until the new side is read (a list of ints costs 40)
             old_lines[path] = _line_hashes(data)[0] if _diffable(data) else None
@@ -506,6 +509,7 @@ def _read_changed(
     def compare(path: str, data: bytes) -> None:
         if path in scan_new:
             found_new[path] = analyze(path, data[: limits.max_analyzed_bytes])
+            budgets[1].keep(len(found_new[path].signals))
         if path not in wanted:
             return
         hashes = old_lines.get(path)
@@ -519,7 +523,9 @@ def _read_changed(
             read_files(a, scan_old | wanted, remember, limits=limits, cap=cap)
         if scan_new or wanted:
             read_files(b, scan_new | wanted, compare, limits=limits, cap=cap)
-    except TarlensError as exc:  # the bytes changed under us, or a limit: keep file level
+    except LimitExceeded:
+        raise  # too much work: the diff is refused, not reviewed without code signals
+    except TarlensError as exc:  # the bytes changed under us: keep file level
         notes.append(f"line-level details and code signals of changed files are missing: {exc}")
         return a, b, files
     a, b = with_contents(a, found_old), with_contents(b, found_new)

@@ -146,10 +146,14 @@ def load_unscanned(
         source = origin
     deep = signals == "all" or origin is None
     contents: dict[str, Content] = {}
-    budget = ScanBudget(limits).charge if deep else None
+    budget = ScanBudget(limits)
 
     def analyse(target: InstalledFile, data: bytes) -> None:
-        contents[target.path] = analyze_content(target.path, data, signals=deep, on_scan=budget)
+        content = analyze_content(
+            target.path, data, signals=deep, on_scan=budget.charge if deep else None
+        )
+        budget.keep(len(content.signals))
+        contents[target.path] = content
 
     reader, info, label = _read(
         source,
@@ -180,11 +184,14 @@ def scan_signals(
     if not todo:
         return manifest
     limits = limits or Limits()
-    ScanBudget(limits).charge(scan_size(manifest, todo, limits))  # before reading again
+    budget = ScanBudget(limits)
+    budget.charge(scan_size(manifest, todo, limits))  # before reading again
+    budget.keep(sum(len(f.content.signals) for f in manifest.files if f.content))
     found: dict[str, Content] = {}
 
     def analyse(path: str, data: bytes) -> None:
         found[path] = analyze_content(path, data, signals=True)
+        budget.keep(len(found[path].signals))
 
     read_files(manifest, todo, analyse, limits=limits, cap=limits.max_analyzed_bytes)
     return with_contents(manifest, found)
