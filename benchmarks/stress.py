@@ -177,6 +177,14 @@ def dense_cases() -> list[tuple[str, bytes]]:
     cases.append(("paths-20000-of-4kib", named(long)))
     deep = (f"package/{i:04d}/" + "abc/" * 1000 + "x.js" for i in range(200))
     cases.append(("paths-200-1000-deep", named(deep)))
+    # extended-header records: 100 PAX headers of 1 MiB of tiny records (15 million)
+    records = b"7 a=bc\n" * (1024 * 1024 // 7)
+    pax = b"".join(
+        tc.entry(tc.Header(name="PaxHeader", typeflag=b"x"), records)
+        + tc.file(f"package/f{i}.js", b"1")
+        for i in range(100)
+    )
+    cases.append(("pax-100-headers-of-tiny-records", tc.gzip(pj + pax + tc.end(), level=6)))
     # signals: 2,000 bins of 200 URLs each (two signals a URL, 800,000 in all)
     urls = {
         f"bin/b{i}.js": "".join(

@@ -544,3 +544,21 @@ def test_owner_names_from_extended_headers_are_kept_short() -> None:
     assert entry.uname is not None and len(entry.uname) < 200
     assert entry.uname.startswith("u" * 64) and "100000 characters" in entry.uname
     assert entry.gname == "staff"
+
+
+def test_extended_header_records_are_bounded_in_total() -> None:
+    """Each PAX record is parsed in Python (a million tiny ones, about a second and a
+    half; 1 GiB of them, minutes): ``max_pax_records`` bounds them over the tarball."""
+    records = b"7 a=bc\n" * 300  # unknown keys: dropped, as node-tar drops them
+    data = tgz(
+        tc.file("package/package.json", pj()),
+        *(
+            tc.entry(tc.Header(name="PaxHeader", typeflag=b"x"), records)
+            + tc.file(f"package/f{i}.js", b"1")
+            for i in range(3)
+        ),
+    )
+    assert len(tarlens.load(data).files) == 4
+    assert tarlens.load(data, limits=tarlens.Limits(max_pax_records=903)).name
+    with pytest.raises(tarlens.LimitExceeded, match="max_pax_records=902"):
+        tarlens.load(data, limits=tarlens.Limits(max_pax_records=902))

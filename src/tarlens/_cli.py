@@ -30,6 +30,7 @@ _LIMIT_FLAGS = {
     "max_entries": "tar headers",
     "max_path_bytes": "bytes of paths and link targets the tar headers name",
     "max_directories": "directories the installed paths create",
+    "max_pax_records": "records of the extended (PAX) headers",
     "max_package_json_bytes": "bytes of a package.json or npm-shrinkwrap.json",
     "max_json_depth": "nesting depth of those JSON files",
     "max_json_values": "values in one of those JSON files",

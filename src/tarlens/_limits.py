@@ -46,6 +46,12 @@ class Limits:
     #: (each is kept, for the entry, the file it installs and its anomalies): next@15.0.0
     #: names 0.4 MiB; 80,000 entries of 4 KiB paths would name 320 MiB.
     max_path_bytes: int = attrs.field(default=16 * MiB, validator=_positive)
+    #: Records of the extended (PAX) headers, summed over the tarball: each is parsed in
+    #: Python, some 1.3 microseconds a record (the 150 million tiny ones of 1 GiB, over
+    #: three minutes; a million, about a second and a half).
+    #: ``npm pack`` writes one or two, for names over 100 bytes; other tools write a few for
+    #: every entry (at most 40,000 headers of ``max_entries`` can be PAX headers).
+    max_pax_records: int = attrs.field(default=1_000_000, validator=_positive)
     #: Directories that the installed paths imply (npm creates each). npm@10.9.0 has 633;
     #: without a bound, 80,000 entries a thousand directories deep would make 80 million.
     max_directories: int = attrs.field(default=100_000, validator=_positive)

@@ -457,6 +457,7 @@ class TarReader:
         self._tree: dict[str, Any] = {}
         self._directories = 0
         self._path_bytes = 0
+        self._pax_records = 0
         self._saw_ignores: set[str] = set()
         self._invalid_run: tuple[int, int, str] | None = None  # (offset, blocks, reason)
         self._after_eof_nonzero = False
@@ -959,6 +960,14 @@ class TarReader:
         kind = self._meta_type
         index = len(self.entries) - 1
         malformed: list[str] = []
+        if kind in ("ExtendedHeader", "OldExtendedHeader", "GlobalExtendedHeader"):
+            self._pax_records += text.count("\n") + 1
+            if self._pax_records > self.limits.max_pax_records:
+                raise LimitExceeded(
+                    "max_pax_records",
+                    self.limits.max_pax_records,
+                    what="the records of the extended (PAX) headers",
+                )
         if kind in ("ExtendedHeader", "OldExtendedHeader"):
             self._ex = _parse_pax(text, self._ex, malformed)
         elif kind == "GlobalExtendedHeader":
