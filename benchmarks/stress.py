@@ -177,6 +177,13 @@ def dense_cases() -> list[tuple[str, bytes]]:
     cases.append(("paths-20000-of-4kib", named(long)))
     deep = (f"package/{i:04d}/" + "abc/" * 1000 + "x.js" for i in range(200))
     cases.append(("paths-200-1000-deep", named(deep)))
+    # owner names: 600 PAX headers naming 500 KB owners
+    owners = b"".join(
+        tc.pax({"uname": f"{i}" + "u" * 500_000, "gname": f"{i}" + "g" * 500_000})
+        + tc.file(f"package/f{i}.js", b"1")
+        for i in range(600)
+    )
+    cases.append(("owners-600-of-500kb", tc.gzip(pj + owners + tc.end(), level=6)))
     # extended-header records: 100 PAX headers of 1 MiB of tiny records (15 million)
     records = b"7 a=bc\n" * (1024 * 1024 // 7)
     pax = b"".join(
