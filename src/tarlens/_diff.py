@@ -30,7 +30,7 @@ import attrs
 from tarlens._anomaly import Anomaly
 from tarlens._container import Source
 from tarlens._errors import LimitExceeded, TarlensError
-from tarlens._limits import Limits, ScanBudget
+from tarlens._limits import Limits
 from tarlens._manifest import (
     BundledPackage,
     Dependency,
@@ -38,6 +38,7 @@ from tarlens._manifest import (
     Manifest,
     ScriptWhen,
     script_files,
+    unscanned,
 )
 from tarlens._npa import SourceType, Spec
 
@@ -443,10 +444,6 @@ def _diffable(data: bytes) -> bool:
     return b"\x00" not in data[:8192] and data.count(b"\n") <= MAX_TEXT_DIFF_LINES
 
 
-def _unscanned(f: File | None) -> bool:
-    return f is not None and f.content is not None and not f.content.scanned
-
-
 def _read_changed(
     a: Manifest,
     b: Manifest,
@@ -460,14 +457,14 @@ def _read_changed(
     every added, renamed or modified file that the first read left unscanned (on both sides
     of a modification), and the line-level details of modified text files."""
     from tarlens._analysis import Content, analyze  # noqa: PLC0415
-    from tarlens._reader import read_files, scan_size, with_contents  # noqa: PLC0415
+    from tarlens._reader import read_files, scan_budget, with_contents  # noqa: PLC0415
 
     limits = limits or Limits()
-    scan_old = {c.path for c in files if c.status is ChangeStatus.MODIFIED and _unscanned(c.old)}
-    scan_new = {c.path for c in files if c.status is not ChangeStatus.REMOVED and _unscanned(c.new)}
+    scan_old = {c.path for c in files if c.status is ChangeStatus.MODIFIED and unscanned(c.old)}
+    scan_new = {c.path for c in files if c.status is not ChangeStatus.REMOVED and unscanned(c.new)}
     for m, scan in ((a, scan_old), (b, scan_new)):
         if m.scan == "attention":
-            scan.update(p for p in m.attention() if _unscanned(m.file(p)))
+            scan.update(p for p in m.attention() if unscanned(m.file(p)))
     wanted = (
         {
             c.path
@@ -488,10 +485,7 @@ def _read_changed(
         )
         wanted = set()
     # a release whose changed code is too much to scan is refused, not half-reviewed
-    budgets = ScanBudget(limits), ScanBudget(limits)
-    for budget, m, scan in zip(budgets, (a, b), (scan_old, scan_new), strict=True):
-        budget.charge(scan_size(m, scan, limits))
-        budget.keep(sum(len(f.content.signals) for f in m.files if f.content))
+    budgets = scan_budget(a, scan_old, limits), scan_budget(b, scan_new, limits)
     cap = max(limits.max_analyzed_bytes, MAX_TEXT_DIFF_BYTES if wanted else 0)
     found_old: dict[str, Content] = {}
     found_new: dict[str, Content] = {}

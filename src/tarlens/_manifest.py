@@ -290,6 +290,11 @@ SECRET_FILE = re.compile(
 SECRET_FILE_MAX = 1024 * 1024
 
 
+def unscanned(f: File | None) -> bool:
+    """Code whose signals were not looked for (the cheap pass classified it only)."""
+    return f is not None and f.content is not None and not f.content.scanned
+
+
 #: the package's own manifests: kept whatever else is (``Limits.max_kept_bytes``)
 OWN_MANIFESTS = ("package.json", "npm-shrinkwrap.json")
 

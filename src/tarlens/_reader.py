@@ -15,7 +15,14 @@ from tarlens._analysis import analyze as analyze_content
 from tarlens._container import ContainerInfo, Source, iter_tar, open_source, read_ahead
 from tarlens._errors import InputError
 from tarlens._limits import Limits, ScanBudget
-from tarlens._manifest import OWN_MANIFESTS, File, Manifest, build, keep_for_manifest
+from tarlens._manifest import (
+    OWN_MANIFESTS,
+    File,
+    Manifest,
+    build,
+    keep_for_manifest,
+    unscanned,
+)
 from tarlens._tar import BLOCK, ConsumeFn, InstalledFile, TarReader
 
 __all__: list[str] = []  # private module
@@ -176,17 +183,11 @@ def scan_signals(
     """``manifest`` with the code signals of ``paths`` looked for (files already scanned,
     and files that are not code, are left as they are). Reads the tarball again."""
     wanted = frozenset(paths)
-    todo = {
-        f.path
-        for f in manifest.files
-        if f.path in wanted and f.content is not None and not f.content.scanned
-    }
+    todo = {f.path for f in manifest.files if f.path in wanted and unscanned(f)}
     if not todo:
         return manifest
     limits = limits or Limits()
-    budget = ScanBudget(limits)
-    budget.charge(scan_size(manifest, todo, limits))  # before reading again
-    budget.keep(sum(len(f.content.signals) for f in manifest.files if f.content))
+    budget = scan_budget(manifest, todo, limits)
     found: dict[str, Content] = {}
 
     def analyse(path: str, data: bytes) -> None:
@@ -197,14 +198,15 @@ def scan_signals(
     return with_contents(manifest, found)
 
 
-def scan_size(manifest: Manifest, paths: Collection[str], limits: Limits) -> int:
-    """Bytes the signal scan reads in ``paths`` (code not yet scanned: every such file is
-    scanned, up to ``Limits.max_analyzed_bytes``)."""
-    return sum(
-        min(f.size, limits.max_analyzed_bytes)
-        for f in manifest.files
-        if f.path in paths and f.content is not None and not f.content.scanned
-    )
+def scan_budget(manifest: Manifest, paths: Collection[str], limits: Limits) -> ScanBudget:
+    """The budget for scanning ``paths`` (:func:`unscanned` code of ``manifest``), charged
+    before a byte is read again: their bytes (each up to ``Limits.max_analyzed_bytes``) and
+    the signals ``manifest`` holds already."""
+    budget = ScanBudget(limits)
+    cap = limits.max_analyzed_bytes
+    budget.charge(sum(min(f.size, cap) for f in manifest.files if f.path in paths))
+    budget.keep(sum(len(f.content.signals) for f in manifest.files if f.content))
+    return budget
 
 
 def with_contents(manifest: Manifest, found: Mapping[str, Content]) -> Manifest:

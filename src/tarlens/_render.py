@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from tarlens._diff import ChangeStatus, ReleaseDiff
 from tarlens._engine import Finding, Report, Rule, Severity
-from tarlens._manifest import File, Manifest
+from tarlens._manifest import File, Manifest, unscanned
 from tarlens._tar import EntryStatus
 
 if TYPE_CHECKING:  # the scan face is imported only by `tarlens scan`
@@ -371,11 +371,12 @@ def inspect_text(m: Manifest, report: Report, *, color: bool = False) -> str:
             out.append(f"  OBFUSCATED {safe(o.path)} ({', '.join(o.signals)})")
         for path, why in summary.mismatched:
             out.append(f"  MISNAMED {safe(path)}: {safe(why)}")
-        unscanned = sum(1 for f in m.files if f.content is not None and not f.content.scanned)
-        if unscanned:
+        classified_only = sum(map(unscanned, m.files))
+        if classified_only:
             out.append(
                 f"  code signals looked for in the entry points and install-time files; "
-                f"{unscanned} other code files classified only (--signals all scans them)"
+                f"{classified_only} other code files classified only (--signals all scans "
+                "them)"
             )
     out.append("")
     out.append("findings")
