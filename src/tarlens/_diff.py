@@ -30,6 +30,7 @@ import attrs
 from tarlens._anomaly import Anomaly
 from tarlens._container import Source
 from tarlens._errors import LimitExceeded, TarlensError
+from tarlens._jsonjs import pointer_escape
 from tarlens._limits import Limits
 from tarlens._manifest import (
     BundledPackage,
@@ -744,7 +745,7 @@ def _json_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[JsonC
         if o is _ABSENT or n is _ABSENT or (o == n and type(o) is type(n)):
             continue
         if _more_values(o, MAX_DEEPDIFF_VALUES) or _more_values(n, MAX_DEEPDIFF_VALUES):
-            pointer = "/" + str(key).replace("~", "~0").replace("/", "~1")
+            pointer = "/" + pointer_escape(str(key))
             whole = "changed" if type(o) is type(n) else "type-changed"
             out.append(JsonChange(pointer, whole, o, n))
             a.pop(key)  # compared whole: deepdiff is spared it
@@ -764,7 +765,7 @@ def _json_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[JsonC
             continue
         for item in items:
             parts = item.path(output_format="list")
-            pointer = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+            pointer = "".join("/" + pointer_escape(str(p)) for p in parts)
             old_value = None if change == "added" else _jsonable(item.t1)
             new_value = None if change == "removed" else _jsonable(item.t2)
             out.append(JsonChange(pointer, change, old_value, new_value))
