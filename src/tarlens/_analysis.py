@@ -400,13 +400,13 @@ def _text_bytes(data: bytes) -> bool:
 
 
 def _decode_8bit(data: bytes) -> str | None:
-    """Legacy 8-bit text (Latin-1 and friends): no NULs, few bytes above 127, few controls.
-    Tried only when the bytes are neither UTF-8 nor a format the sniffer knows."""
+    """Legacy 8-bit text (Latin-1 and friends): no NULs, few bytes above 127. Tried only
+    on bytes with few controls (:func:`_text_bytes`) that are neither UTF-8 nor a format the
+    sniffer knows."""
     if b"\0" in data:
         return None
     high = len(data) - len(data.translate(None, bytes(range(128, 256))))
-    controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
-    if high > 0.3 * len(data) or controls > _MAX_CONTROL_FRACTION * len(data):
+    if high > 0.3 * len(data):
         return None
     return data.decode("latin-1")
 
@@ -1806,13 +1806,14 @@ def analyze(
     text: str | None = None
     utf8: bytes
     utf16 = data.startswith(_UTF16_BOMS)
-    if not utf16 and _text_bytes(data) and _is_utf8(data):
+    few_controls = _text_bytes(data)
+    if not utf16 and few_controls and _is_utf8(data):
         utf8 = data[3:] if data.startswith(codecs.BOM_UTF8) else data
         head = _head(utf8)
     else:
         text = _decode_utf16(data) if utf16 else None
         sniffed = _sniff_data(data) if text is None else None
-        if text is None and sniffed is None:
+        if text is None and sniffed is None and few_controls:
             text = _decode_8bit(data)
         if text is None:
             return Content(
