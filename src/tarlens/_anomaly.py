@@ -13,13 +13,18 @@ import attrs
 MAX_SHOWN = 8192
 
 
-def shorten(text: str) -> str:
-    """``text``, or when it is over :data:`MAX_SHOWN` characters its first 4096 and a
-    mark with its length and a digest (two different long texts stay different)."""
-    if len(text) <= MAX_SHOWN:
+def _marked(text: str, longest: int, head: int) -> str:
+    """``text``, or when it is over ``longest`` characters its first ``head`` and a mark with
+    its length and a digest (two different long texts stay different)."""
+    if len(text) <= longest:
         return text
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    return f"{text[:4096]}…[{len(text)} characters, sha256 {digest}…]"
+    return f"{text[:head]}…[{len(text)} characters, sha256 {digest}…]"
+
+
+def shorten(text: str) -> str:
+    """A path, link target or detail kept at most :data:`MAX_SHOWN` characters long."""
+    return _marked(text, MAX_SHOWN, 4096)
 
 
 def shorten_optional(text: str | None) -> str | None:
@@ -29,10 +34,7 @@ def shorten_optional(text: str | None) -> str | None:
 def shorten_name(name: str | None) -> str | None:
     """An owner name (32 bytes in a ustar header, any length in a PAX record: 600 headers
     naming 500 KB owners took 1.2 GiB) over 256 characters: its first 64 and a mark."""
-    if name is None or len(name) <= 256:
-        return name
-    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    return f"{name[:64]}…[{len(name)} characters, sha256 {digest}…]"
+    return None if name is None else _marked(name, 256, 64)
 
 
 __all__: list[str] = []  # private module; re-exported by tarlens
